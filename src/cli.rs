@@ -1,0 +1,89 @@
+//! Command-line definitions (clap) only; `main.rs` maps them onto the library.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "advocacy",
+    version,
+    about = "Customer-advocacy analytics from CRM, survey, webinar and product-usage exports",
+    long_about = "Turns the exports a B2B company already has (CRM accounts, contacts, \
+                  opportunities and advocacy activities; NPS; webinar attendance; product usage) \
+                  into advocate health scores, CS Qualified Advocates per CSM, advocate-influenced \
+                  revenue, referral conversion, second-order customer value, and board-ready \
+                  HTML and Markdown reports.\n\n\
+                  Exit codes: 0 success, 1 usage or configuration error, 2 input data error, \
+                  3 internal error."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a pipeline: check every input, compute every metric, write tables and reports.
+    ///
+    /// Outputs are written to a staging folder and swapped into place only when complete; a
+    /// run that fails on data writes its diagnostics to <OUT>.failed/ instead.
+    Run {
+        /// The pipeline file (TOML).
+        pipeline: PathBuf,
+        /// The as-of date D (YYYY-MM-DD); overrides the pipeline file's `as_of`. Default: the
+        /// last day of the previous month.
+        #[arg(long, value_parser = parse_date)]
+        as_of: Option<NaiveDate>,
+        /// The output folder; overrides the pipeline file's `out`.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print no progress lines.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Check every input and print the data-quality table; writes nothing.
+    ///
+    /// Exits with 2 on a file-level problem or when a table rejects more rows than
+    /// [quality] max_reject_ratio allows.
+    Validate {
+        /// The pipeline file (TOML).
+        pipeline: PathBuf,
+        /// The as-of date D (YYYY-MM-DD); only changes which usage days are rolled up.
+        #[arg(long, value_parser = parse_date)]
+        as_of: Option<NaiveDate>,
+    },
+    /// Write a deterministic, realistic synthetic set of the nine canonical exports.
+    ///
+    /// Scale 1 is about 300 accounts, 2,000 contacts and 300,000 usage rows; size grows
+    /// linearly with --scale. The same scale and seed always give the same files.
+    Generate {
+        /// The folder to write into (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+        /// Size multiplier (fractions allowed, e.g. 0.1).
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+        /// Random seed.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// File format of the exports.
+        #[arg(long, value_enum, default_value_t = GenerateFormat::Csv)]
+        format: GenerateFormat,
+        /// The day the exports were taken; data runs up to it. Runs as of the end of the
+        /// previous month then see a few weeks of "future" rows, as real exports do.
+        #[arg(long, value_parser = parse_date, default_value = "2026-11-15")]
+        snapshot: NaiveDate,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GenerateFormat {
+    Csv,
+    Parquet,
+}
+
+fn parse_date(text: &str) -> Result<NaiveDate, String> {
+    crate::config::parse_iso_date(text).ok_or_else(|| format!("{text:?} is not a date written YYYY-MM-DD"))
+}

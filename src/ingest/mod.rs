@@ -1,0 +1,236 @@
+//! Ingestion: read every configured export, check every row, resolve who each row is about,
+//! and hand the metrics plain, typed, accepted tables, with every rejected row accounted for.
+//!
+//! Tables are checked in the spec's order (csms, accounts, contacts, opportunities,
+//! advocacy_activities, then the rest) so that references are checked against the accepted
+//! rows of the tables before them.
+
+pub mod identity;
+pub mod parse;
+pub mod read;
+pub mod schema;
+pub mod validate;
+
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+
+use polars::prelude::*;
+
+use crate::calendar::{epoch_days, Window};
+use crate::config::{InputSpec, Pipeline};
+use crate::error::{Error, Result};
+use schema::TableId;
+use validate::{References, Validated};
+
+/// The accepted rows of every configured table, typed and with canonical column names.
+#[derive(Clone)]
+pub struct Tables {
+    pub csms: DataFrame,
+    pub accounts: DataFrame,
+    pub contacts: DataFrame,
+    pub opportunities: DataFrame,
+    pub activities: DataFrame,
+    pub nps: Option<DataFrame>,
+    /// One row per contact and webinar (several rows merged as the spec says).
+    pub webinars: Option<DataFrame>,
+    /// One row per contact and day, only for the days some metric reads (see [`load`]).
+    pub usage: Option<DataFrame>,
+    pub job_changes: Option<DataFrame>,
+}
+
+/// What happened to one input's rows.
+#[derive(Debug, Clone)]
+pub struct TableQuality {
+    pub table: TableId,
+    /// The input's path relative to the folder that holds the inputs.
+    pub file: String,
+    pub files: Vec<PathBuf>,
+    pub rows_read: u64,
+    pub rows_rejected: u64,
+    /// Rows per reject reason, plus findings that do not reject a row.
+    pub reasons: BTreeMap<String, u64>,
+    /// `rejects/<table>.csv`.
+    pub rejects: DataFrame,
+}
+
+impl TableQuality {
+    pub fn rows_accepted(&self) -> u64 {
+        self.rows_read - self.rows_rejected
+    }
+
+    pub fn reject_ratio(&self) -> f64 {
+        if self.rows_read == 0 {
+            0.0
+        } else {
+            self.rows_rejected as f64 / self.rows_read as f64
+        }
+    }
+}
+
+pub struct Loaded {
+    pub tables: Tables,
+    pub quality: Vec<TableQuality>,
+}
+
+/// Reads and checks every input of `pipeline`. Usage rows are kept only for `usage_window`
+/// (every usage metric looks at most that far back), but every row is still checked and
+/// counted.
+pub fn load(pipeline: &Pipeline, usage_window: Window, progress: &dyn Fn(&str)) -> Result<Loaded> {
+    let files_root = inputs_root(pipeline);
+    let mut refs = References::default();
+    let mut accepted: BTreeMap<TableId, DataFrame> = BTreeMap::new();
+    let mut quality = Vec::new();
+
+    for (table, input) in &pipeline.inputs {
+        progress(&format!("reading {}", table.name()));
+        let raw = read::open(table.name(), &input.path, &input.written)?;
+        let files = raw.files.clone();
+        let validated = validate::validate(*table, raw, input, &refs)?;
+        let (rows, rows_read, rejected) = if *table == TableId::Usage {
+            collect_usage(&validated, input, usage_window)?
+        } else {
+            collect_table(&validated, input)?
+        };
+        if rows_read == 0 && table.required() {
+            return Err(Error::input(format!(
+                "input `{}` ({}) has no data rows; it is a required table",
+                table.name(),
+                input.written
+            )));
+        }
+        let rejects = validated.reject_table(&rejected)?;
+        quality.push(TableQuality {
+            table: *table,
+            file: relative_to(&input.path, &files_root),
+            files,
+            rows_read,
+            rows_rejected: rejects.height() as u64,
+            reasons: count_reasons(&rejects)?,
+            rejects,
+        });
+        let keys = |id: &str| -> PolarsResult<DataFrame> {
+            rows.clone().lazy().select([col(id).alias("key")]).collect()
+        };
+        match table {
+            TableId::Csms => refs.csms = Some(keys("csm_id")?),
+            TableId::Accounts => refs.accounts = Some(keys("account_id")?),
+            TableId::Opportunities => refs.opportunities = Some(keys("opportunity_id")?),
+            TableId::Contacts => {
+                refs.contacts = Some(keys("contact_id")?);
+                refs.emails = Some(identity::email_map(&rows)?);
+            }
+            _ => {}
+        }
+        accepted.insert(*table, rows);
+    }
+
+    let mut take = |t: TableId| accepted.remove(&t);
+    let required = |t: TableId, df: Option<DataFrame>| {
+        df.ok_or_else(|| Error::internal(format!("required table {} was not loaded", t.name())))
+    };
+    let webinars = match take(TableId::WebinarAttendance) {
+        Some(rows) => Some(identity::merge_webinar_rows(rows.lazy()).collect()?),
+        None => None,
+    };
+    let tables = Tables {
+        csms: required(TableId::Csms, take(TableId::Csms))?,
+        accounts: required(TableId::Accounts, take(TableId::Accounts))?,
+        contacts: required(TableId::Contacts, take(TableId::Contacts))?,
+        opportunities: required(TableId::Opportunities, take(TableId::Opportunities))?,
+        activities: required(TableId::AdvocacyActivities, take(TableId::AdvocacyActivities))?,
+        nps: take(TableId::NpsResponses),
+        webinars,
+        usage: take(TableId::Usage),
+        job_changes: take(TableId::JobChanges),
+    };
+    Ok(Loaded { tables, quality })
+}
+
+/// A small table: checked in memory in one pass, then split.
+fn collect_table(validated: &Validated, input: &InputSpec) -> Result<(DataFrame, u64, DataFrame)> {
+    let checked = validated
+        .frame
+        .clone()
+        .collect()
+        .map_err(|e| read::unreadable(validated.table.name(), &input.written, &e))?;
+    let rows_read = checked.height() as u64;
+    let rows = validated.accepted(checked.clone().lazy()).collect()?;
+    let rejected = validated.rejected(checked.lazy()).collect()?;
+    Ok((rows, rows_read, rejected))
+}
+
+/// The usage table can be hundreds of millions of rows: one streaming pass checks every row,
+/// counts them, keeps the rejected ones and rolls accepted rows in `window` up to one row per
+/// contact and day.
+fn collect_usage(
+    validated: &Validated,
+    input: &InputSpec,
+    window: Window,
+) -> Result<(DataFrame, u64, DataFrame)> {
+    let frame = validated.frame.clone();
+    let start = lit(epoch_days(window.start)).cast(DataType::Date);
+    let end = lit(epoch_days(window.end)).cast(DataType::Date);
+    let in_window = validated
+        .accepted(frame.clone())
+        .filter(col("date").gt_eq(start).and(col("date").lt_eq(end)));
+    let plans = vec![
+        identity::merge_usage_rows(in_window).logical_plan,
+        frame.clone().select([len().alias("rows")]).logical_plan,
+        validated.rejected(frame.clone()).logical_plan,
+    ];
+    let mut results = LazyFrame::collect_all_with_engine(plans, Engine::Streaming, frame.get_current_optimizations())
+        .map_err(|e| read::unreadable("usage", &input.written, &e))?
+        .into_iter();
+    let (Some(rows), Some(count), Some(rejected)) = (results.next(), results.next(), results.next()) else {
+        return Err(Error::internal("collect_all returned fewer frames than plans"));
+    };
+    let rows_read = count.column("rows")?.cast(&DataType::UInt64)?.u64()?.get(0).unwrap_or(0);
+    let rows = rows.sort(["contact_id", "date"], SortMultipleOptions::default())?;
+    Ok((rows, rows_read, rejected))
+}
+
+fn count_reasons(rejects: &DataFrame) -> Result<BTreeMap<String, u64>> {
+    let mut counts = BTreeMap::new();
+    for reason in rejects.column("reason")?.str()?.iter().flatten() {
+        *counts.entry(reason.to_string()).or_insert(0) += 1;
+    }
+    Ok(counts)
+}
+
+/// The folder that holds every input (their deepest common folder), so that data-quality
+/// tables name files the way a user sees them in the exports folder.
+fn inputs_root(pipeline: &Pipeline) -> PathBuf {
+    let folders: Vec<PathBuf> = pipeline
+        .inputs
+        .iter()
+        .map(|(_, input)| normalize(input.path.parent().unwrap_or(Path::new(""))))
+        .collect();
+    let Some(first) = folders.first() else { return PathBuf::new() };
+    let mut root: Vec<Component> = first.components().collect();
+    for folder in &folders[1..] {
+        let common = root.iter().zip(folder.components()).take_while(|(a, b)| **a == *b).count();
+        root.truncate(common);
+    }
+    root.iter().collect()
+}
+
+fn relative_to(path: &Path, root: &Path) -> String {
+    let path = normalize(path);
+    path.strip_prefix(root).unwrap_or(&path).to_string_lossy().replace('\\', "/")
+}
+
+/// Removes `.` and `name/..` pairs without touching the file system.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out: Vec<Component> = Vec::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.last(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out.iter().collect()
+}
+

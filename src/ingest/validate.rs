@@ -1,0 +1,385 @@
+//! Row checks of SPEC.md "Bad input: a clear error, and nothing lost".
+//!
+//! Each row gets at most one reason: the first check that fails, in this order:
+//! 1. `missing_required` (column by column; also `closed_on` of a won/lost deal,
+//!    `completed_on` of a completed activity, and neither `contact_id` nor `email`);
+//! 2. parse checks column by column (`invalid_date`, `invalid_number`, `invalid_bool`,
+//!    `invalid_value`);
+//! 3. `out_of_range`, then `closed_before_created`, `churned_before_customer_since`;
+//! 4. `duplicate_id` (an id already seen in an earlier row that passed 1-3);
+//! 5. references column by column against the accepted rows of the referenced table.
+//!
+//! The whole table is checked with vectorised expressions: every check is an expression that
+//! is its own index where it fails and null elsewhere, and `coalesce` over them in order is the
+//! first failing check. Only rejected rows ever turn that index back into text.
+
+use polars::prelude::*;
+
+use super::parse::{self, EnumReader};
+use super::read::{RawTable, ROW};
+use super::schema::{Column as Spec, Kind, Ref, TableId};
+use crate::config::InputSpec;
+use crate::error::{nearest, Error, Result};
+
+/// The index of the first failing check, null for an accepted row.
+pub const CHECK: &str = "__check";
+/// The contact an email resolved to (tables that name people by `contact_id` or `email`).
+const EMAIL_CONTACT: &str = "__email_contact";
+
+/// Accepted keys of the tables checked so far, for reference checks.
+#[derive(Default, Clone)]
+pub struct References {
+    pub csms: Option<DataFrame>,
+    pub accounts: Option<DataFrame>,
+    pub opportunities: Option<DataFrame>,
+    pub contacts: Option<DataFrame>,
+    /// `email_key` (lower-cased, trimmed) -> the `contact_id` it resolves to.
+    pub emails: Option<DataFrame>,
+}
+
+impl References {
+    fn keys(&self, to: Ref) -> &Option<DataFrame> {
+        match to {
+            Ref::Csm => &self.csms,
+            Ref::Account => &self.accounts,
+            Ref::Opportunity => &self.opportunities,
+            Ref::Contact => &self.contacts,
+        }
+    }
+}
+
+/// A table with every row checked, still lazy.
+pub struct Validated {
+    pub table: TableId,
+    /// The file's columns, `__row`, the parsed columns and [`CHECK`].
+    pub frame: LazyFrame,
+    /// `(column, reason)` for every check index.
+    pub checks: Vec<(String, &'static str)>,
+    /// The file's own column names, in file order.
+    pub raw_columns: Vec<String>,
+    /// The accepted table's columns, with canonical names.
+    accepted: Vec<Expr>,
+}
+
+impl Validated {
+    /// The accepted rows with canonical column names and types.
+    pub fn accepted(&self, frame: LazyFrame) -> LazyFrame {
+        frame.filter(col(CHECK).is_null()).select(self.accepted.clone())
+    }
+
+    /// The rejected rows: `__row`, [`CHECK`] and the file's values as text.
+    pub fn rejected(&self, frame: LazyFrame) -> LazyFrame {
+        let mut columns = vec![col(ROW), col(CHECK)];
+        columns.extend(self.raw_columns.iter().map(|c| col(c.as_str()).cast(DataType::String)));
+        frame.filter(col(CHECK).is_not_null()).select(columns)
+    }
+
+    /// Turns collected rejected rows into `rejects/<table>.csv` form: `row`, `column`,
+    /// `reason`, then the row's values.
+    pub fn reject_table(&self, rejected: &DataFrame) -> Result<DataFrame> {
+        let rejected = rejected.sort([ROW], SortMultipleOptions::default())?;
+        let codes = rejected.column(CHECK)?.cast(&DataType::UInt32)?;
+        let codes = codes.u32()?;
+        let check = |i: Option<u32>| i.map(|i| &self.checks[i as usize]);
+        let column: StringChunked = codes.iter().map(|i| check(i).map(|c| c.0.as_str())).collect();
+        let reason: StringChunked = codes.iter().map(|i| check(i).map(|c| c.1)).collect();
+        let mut columns = vec![
+            rejected.column(ROW)?.cast(&DataType::Int64)?.with_name("row".into()),
+            column.with_name("column".into()).into_column(),
+            reason.with_name("reason".into()).into_column(),
+        ];
+        for name in &self.raw_columns {
+            let out_name = if matches!(name.as_str(), "row" | "column" | "reason") {
+                format!("{name}_value")
+            } else {
+                name.clone()
+            };
+            columns.push(rejected.column(name)?.clone().with_name(out_name.into()));
+        }
+        Ok(DataFrame::new_infer_height(columns)?)
+    }
+}
+
+/// `index` where `condition` holds, null elsewhere (a null condition does not fail).
+fn fails(condition: Expr, index: usize) -> Expr {
+    when(condition.fill_null(lit(false)))
+        .then(lit(index as u32))
+        .otherwise(lit(NULL).cast(DataType::UInt32))
+}
+
+/// A column's source in the file: the pipeline's column map, else the canonical name.
+fn source_name<'a>(input: &'a InputSpec, column: &'a str) -> &'a str {
+    input.columns.get(column).map_or(column, String::as_str)
+}
+
+/// Internal names for a canonical column once cleaned (`__c_`) and parsed (`__p_`).
+fn cleaned(name: &str) -> String {
+    format!("__c_{name}")
+}
+fn parsed(name: &str) -> String {
+    format!("__p_{name}")
+}
+fn known(name: &str) -> String {
+    format!("__ok_{name}")
+}
+
+/// Checks every row of `raw` as the input `table`.
+pub fn validate(
+    table: TableId,
+    raw: RawTable,
+    input: &InputSpec,
+    refs: &References,
+) -> Result<Validated> {
+    let spec = table.spec();
+    check_column_map(table, input)?;
+    let present = |c: &Spec| raw.schema.contains(source_name(input, c.name));
+    check_required_columns(table, &raw, input)?;
+
+    // Stage 1: clean every canonical column (absent optional columns are null).
+    let mut stage = Vec::new();
+    for c in spec.columns {
+        let source = if present(c) {
+            col(source_name(input, c.name))
+        } else {
+            lit(NULL).cast(DataType::String)
+        };
+        let clean = match c.kind {
+            Kind::Text => parse::map_expr(source, parse::clean_text, DataType::String),
+            _ => source.map(parse::clean, |_, f| Ok(f.clone())),
+        };
+        stage.push(clean.alias(cleaned(c.name)));
+    }
+    let mut frame = raw.frame.with_columns(stage);
+
+    // Stage 2: parse typed columns.
+    let mut stage = Vec::new();
+    for c in spec.columns {
+        let input_expr = col(cleaned(c.name));
+        let parsed_expr = match c.kind {
+            Kind::Text => continue,
+            Kind::Date => parse::map_expr(input_expr, parse::to_date, DataType::Date),
+            Kind::Float => parse::map_expr(input_expr, parse::to_float, DataType::Float64),
+            Kind::Integer => parse::map_expr(input_expr, parse::to_integer, DataType::Int64),
+            Kind::Bool => parse::map_expr(input_expr, parse::to_bool, DataType::Boolean),
+            Kind::Enum(kind) => {
+                let reader = EnumReader::new(kind, input.values.get(c.name)).map_err(|msg| {
+                    Error::config(format!("[inputs.{}.values.{}] {msg}", table.name(), c.name))
+                })?;
+                parse::enum_expr(input_expr, reader)
+            }
+        };
+        stage.push(parsed_expr.alias(parsed(c.name)));
+    }
+    frame = frame.with_columns(stage);
+
+    // Checks 1-3.
+    let mut checks: Vec<(String, &'static str)> = Vec::new();
+    let mut conditions: Vec<Expr> = Vec::new();
+    let mut add = |checks: &mut Vec<_>, condition: Expr, column: &str, reason: &'static str| {
+        conditions.push(fails(condition, checks.len()));
+        checks.push((column.to_string(), reason));
+    };
+    for c in spec.columns {
+        let blank = col(cleaned(c.name)).is_null();
+        if c.required {
+            add(&mut checks, blank.clone(), c.name, "missing_required");
+        }
+        match (table, c.name) {
+            (t, "contact_id") if t.spec().contact_or_email => {
+                let no_email = col(cleaned("email")).is_null();
+                add(&mut checks, blank.and(no_email), "contact_id", "missing_required");
+            }
+            (TableId::Opportunities, "closed_on") => {
+                let closed = col(parsed("stage")).eq(lit("won")).or(col(parsed("stage")).eq(lit("lost")));
+                add(&mut checks, closed.and(blank), c.name, "missing_required");
+            }
+            (TableId::AdvocacyActivities, "completed_on") => {
+                let completed = col(parsed("status")).eq(lit("completed"));
+                add(&mut checks, completed.and(blank), c.name, "missing_required");
+            }
+            _ => {}
+        }
+    }
+    for c in spec.columns {
+        let reason = match c.kind {
+            Kind::Text => continue,
+            Kind::Date => "invalid_date",
+            Kind::Float | Kind::Integer => "invalid_number",
+            Kind::Bool => "invalid_bool",
+            Kind::Enum(_) => "invalid_value",
+        };
+        let unparsed = col(cleaned(c.name)).is_not_null().and(col(parsed(c.name)).is_null());
+        add(&mut checks, unparsed, c.name, reason);
+    }
+    let p = |name: &str| col(parsed(name));
+    match table {
+        TableId::Accounts => {
+            add(&mut checks, p("arr").lt(lit(0.0)), "arr", "out_of_range");
+            let before = p("churned_on").lt(p("customer_since"));
+            add(&mut checks, before, "churned_on", "churned_before_customer_since");
+        }
+        TableId::Opportunities => {
+            add(&mut checks, p("amount").lt(lit(0.0)), "amount", "out_of_range");
+            let before = p("closed_on").lt(p("created_on"));
+            add(&mut checks, before, "closed_on", "closed_before_created");
+        }
+        TableId::NpsResponses => {
+            let outside = p("score").lt(lit(0i64)).or(p("score").gt(lit(10i64)));
+            add(&mut checks, outside, "score", "out_of_range");
+        }
+        TableId::Usage => {
+            add(&mut checks, p("active_minutes").lt(lit(0.0)), "active_minutes", "out_of_range");
+        }
+        _ => {}
+    }
+    let first_three = coalesce(&conditions);
+    frame = frame.with_column(first_three.alias(CHECK));
+
+    // Check 4: among rows that passed 1-3, an id seen before is a duplicate. This needs the
+    // file's row order, so it runs before any join.
+    if let Some(id) = spec.id {
+        let passed = col(CHECK).is_null();
+        let candidate = when(passed.clone()).then(col(cleaned(id))).otherwise(lit(NULL));
+        let repeat = passed.and(candidate.is_first_distinct().not());
+        let duplicate = fails(repeat, checks.len());
+        checks.push((id.to_string(), "duplicate_id"));
+        frame = frame.with_column(coalesce(&[col(CHECK), duplicate]).alias(CHECK));
+    }
+
+    // Check 5: references, column by column.
+    let mut reference_checks = vec![col(CHECK)];
+    for c in spec.columns {
+        let Some(to) = c.reference else { continue };
+        let keys = refs.keys(to).as_ref().ok_or_else(|| {
+            Error::internal(format!("{} is checked before {}", table.name(), to.table().name()))
+        })?;
+        frame = frame.join(
+            keys.clone().lazy().select([col("key"), lit(true).alias(known(c.name))]),
+            [col(cleaned(c.name))],
+            [col("key")],
+            JoinArgs::new(JoinType::Left),
+        );
+        let given = col(cleaned(c.name)).is_not_null();
+        let unknown = given.clone().and(col(known(c.name)).is_null());
+        reference_checks.push(fails(unknown, checks.len()));
+        checks.push((c.name.to_string(), to.reason()));
+        if spec.contact_or_email && c.name == "contact_id" {
+            let emails = refs.emails.as_ref().ok_or_else(|| {
+                Error::internal(format!("{} is checked before contacts", table.name()))
+            })?;
+            frame = frame
+                .with_column(col(cleaned("email")).str().to_lowercase().alias("__email_key"))
+                .join(
+                    emails.clone().lazy().select([
+                        col("email_key").alias("__email_key"),
+                        col("contact_id").alias(EMAIL_CONTACT),
+                    ]),
+                    [col("__email_key")],
+                    [col("__email_key")],
+                    JoinArgs::new(JoinType::Left),
+                );
+            let unmatched = given.not().and(col(EMAIL_CONTACT).is_null());
+            reference_checks.push(fails(unmatched, checks.len()));
+            checks.push(("email".to_string(), to.reason()));
+        }
+    }
+    frame = frame.with_column(coalesce(&reference_checks).alias(CHECK));
+
+    let accepted = accepted_columns(table);
+    let raw_columns = raw.schema.iter_names().map(|n| n.to_string()).collect();
+    Ok(Validated { table, frame, checks, raw_columns, accepted })
+}
+
+/// The canonical columns of an accepted row, with the spec's defaults filled in.
+fn accepted_columns(table: TableId) -> Vec<Expr> {
+    let spec = table.spec();
+    spec.columns
+        .iter()
+        .map(|c| {
+            let value = match c.kind {
+                Kind::Text => col(cleaned(c.name)),
+                _ => col(parsed(c.name)),
+            };
+            let value = match (table, c.name) {
+                (t, "contact_id") if t.spec().contact_or_email => when(col(cleaned("contact_id")).is_not_null())
+                    .then(col(cleaned("contact_id")))
+                    .otherwise(col(EMAIL_CONTACT)),
+                (TableId::Accounts, "arr") => value.fill_null(lit(0.0)),
+                (TableId::WebinarAttendance, "registered") => value.fill_null(lit(true)),
+                (TableId::WebinarAttendance, "role") => value.fill_null(lit("attendee")),
+                _ => value,
+            };
+            value.alias(c.name)
+        })
+        .collect()
+}
+
+/// A pipeline's column map may only name canonical columns of its table.
+fn check_column_map(table: TableId, input: &InputSpec) -> Result<()> {
+    let spec = table.spec();
+    for key in input.columns.keys().chain(input.values.keys()) {
+        let Some(column) = spec.column(key) else {
+            let hint = nearest(key, spec.columns.iter().map(|c| c.name))
+                .map(|n| format!("; did you mean `{n}`?"))
+                .unwrap_or_default();
+            return Err(Error::config(format!(
+                "[inputs.{}] maps `{key}`, which is not a column of {}{hint}",
+                table.name(),
+                table.name()
+            )));
+        };
+        if input.values.contains_key(key) && !matches!(column.kind, Kind::Enum(_)) {
+            return Err(Error::config(format!(
+                "[inputs.{}.values.{key}]: value maps apply to stage, opportunity_type, status \
+                 and role only",
+                table.name()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A required column absent from the file is a file-level error naming what was found and
+/// the nearest name.
+fn check_required_columns(table: TableId, raw: &RawTable, input: &InputSpec) -> Result<()> {
+    let spec = table.spec();
+    let found: Vec<&str> = raw.schema.iter_names().map(|n| n.as_str()).collect();
+    let missing = |name: &str| -> Error {
+        let hint = nearest(name, found.iter().copied())
+            .map(|n| format!("; the nearest is `{n}`"))
+            .unwrap_or_default();
+        let mapped = if name != source_name(input, name) {
+            format!(" (mapped from `{}`)", source_name(input, name))
+        } else {
+            String::new()
+        };
+        Error::input(format!(
+            "input `{}` ({}): required column `{name}`{mapped} is missing; found columns: {}{hint}",
+            table.name(),
+            input.written,
+            found.join(", ")
+        ))
+    };
+    for c in spec.columns.iter().filter(|c| c.required) {
+        if !raw.schema.contains(source_name(input, c.name)) {
+            return Err(missing(source_name(input, c.name)));
+        }
+    }
+    if spec.contact_or_email
+        && !raw.schema.contains(source_name(input, "contact_id"))
+        && !raw.schema.contains(source_name(input, "email"))
+    {
+        let hint = nearest("contact_id", found.iter().copied())
+            .or_else(|| nearest("email", found.iter().copied()))
+            .map(|n| format!("; the nearest is `{n}`"))
+            .unwrap_or_default();
+        return Err(Error::input(format!(
+            "input `{}` ({}): needs a `contact_id` or an `email` column; found columns: {}{hint}",
+            table.name(),
+            input.written,
+            found.join(", ")
+        )));
+    }
+    Ok(())
+}
+

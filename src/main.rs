@@ -1,0 +1,31 @@
+use clap::Parser;
+
+use advocacy::cli::{Cli, Command};
+use advocacy::{generate, RunOptions};
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run { pipeline, as_of, out, quiet } => {
+            advocacy::run(&RunOptions { pipeline, as_of, out, quiet }).map(|summary| {
+                eprintln!("as of {}: wrote {}", summary.as_of, summary.out.display());
+            })
+        }
+        Command::Validate { pipeline, as_of } => {
+            let options = RunOptions { pipeline, as_of, out: None, quiet: false };
+            advocacy::validate(&options).and_then(|validation| {
+                print!("{}", advocacy::quality_text(&validation.quality));
+                validation.over_limit.map_or(Ok(()), Err)
+            })
+        }
+        Command::Generate { out, scale, seed, format, snapshot } => {
+            generate::write(&generate::Options { out, scale, seed, format, snapshot }).map(|summary| {
+                eprintln!("{summary}");
+            })
+        }
+    };
+    if let Err(err) = result {
+        eprintln!("error: {err}");
+        std::process::exit(err.exit_code());
+    }
+}
