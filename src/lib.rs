@@ -68,12 +68,10 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
 
     stages.begin("computing metrics");
     let over_limit = over_reject_limit(&loaded.quality, pipeline.settings.quality.max_reject_ratio);
-    let mut bundle = Bundle::default();
-    bundle.rejects = loaded
-        .quality
-        .iter()
-        .map(|q| (q.table.name().to_string(), q.rejects.clone()))
-        .collect();
+    let mut bundle = Bundle {
+        rejects: loaded.quality.iter().map(|q| (q.table.name().to_string(), q.rejects.clone())).collect(),
+        ..Bundle::default()
+    };
 
     if let Some(message) = over_limit {
         bundle.tables = metrics::quality_tables(&loaded.quality, &[])?;
@@ -164,10 +162,7 @@ fn over_reject_limit(quality: &[TableQuality], limit: f64) -> Option<String> {
         })
         .collect();
     (!over.is_empty()).then(|| {
-        format!(
-            "too many rejected rows (limit [quality] max_reject_ratio = {limit}): {}",
-            over.join("; ")
-        )
+        format!("too many rejected rows (limit [quality] max_reject_ratio = {limit}): {}", over.join("; "))
     })
 }
 
@@ -196,7 +191,8 @@ pub fn quality_text(quality: &[TableQuality]) -> String {
             reasons.join(", "),
         ]);
     }
-    let widths: Vec<usize> = (0..6).map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> =
+        (0..6).map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0)).collect();
     let mut text = String::new();
     for row in rows {
         let cells: Vec<String> = row
@@ -213,4 +209,3 @@ pub fn quality_text(quality: &[TableQuality]) -> String {
     }
     text
 }
-

@@ -4,7 +4,12 @@ use advocacy::cli::{Cli, Command};
 use advocacy::{generate, RunOptions};
 
 fn main() {
-    let cli = Cli::parse();
+    // A bad command line is a usage error: exit 1 (clap's own default is 2, which the spec
+    // reserves for input data errors). --help and --version exit 0.
+    let cli = Cli::try_parse().unwrap_or_else(|err| {
+        let _ = err.print();
+        std::process::exit(if err.use_stderr() { 1 } else { 0 });
+    });
     let result = match cli.command {
         Command::Run { pipeline, as_of, out, quiet } => {
             advocacy::run(&RunOptions { pipeline, as_of, out, quiet }).map(|summary| {

@@ -34,7 +34,11 @@ pub fn input_files(pipeline: &Pipeline) -> Result<Vec<(TableId, Vec<PathBuf>)>> 
 }
 
 /// Hashes the pipeline file and `files`. Meant to run on its own thread while ingestion runs.
-pub fn hash_files(pipeline_path: &Path, base_dir: &Path, files: &[(TableId, Vec<PathBuf>)]) -> Result<Hashes> {
+pub fn hash_files(
+    pipeline_path: &Path,
+    base_dir: &Path,
+    files: &[(TableId, Vec<PathBuf>)],
+) -> Result<Hashes> {
     let pipeline = sha256_file(pipeline_path)?;
     let inputs = files
         .iter()

@@ -39,24 +39,22 @@ pub fn merge_webinar_rows(rows: LazyFrame) -> LazyFrame {
         .when(col("role").eq(lit("panelist")))
         .then(lit(1))
         .otherwise(lit(0));
-    rows.with_column(role_rank.alias("__role_rank"))
-        .group_by([col("contact_id"), col("webinar_id")])
-        .agg([
-            col("webinar_title").drop_nulls().first().alias("webinar_title"),
-            col("held_on").min(),
-            col("registered").fill_null(lit(true)).any(true).alias("registered"),
-            col("attended").any(true).alias("attended"),
-            col("minutes_attended").sum().alias("minutes_attended"),
-            col("role").sort_by([col("__role_rank")], SortMultipleOptions::default().with_order_descending(true)).first().alias("role"),
-        ])
+    rows.with_column(role_rank.alias("__role_rank")).group_by([col("contact_id"), col("webinar_id")]).agg([
+        col("webinar_title").drop_nulls().first().alias("webinar_title"),
+        col("held_on").min(),
+        col("registered").fill_null(lit(true)).any(true).alias("registered"),
+        col("attended").any(true).alias("attended"),
+        col("minutes_attended").sum().alias("minutes_attended"),
+        col("role")
+            .sort_by([col("__role_rank")], SortMultipleOptions::default().with_order_descending(true))
+            .first()
+            .alias("role"),
+    ])
 }
 
 /// Several usage rows for one contact and day are summed.
 pub fn merge_usage_rows(rows: LazyFrame) -> LazyFrame {
-    rows.group_by([col("contact_id"), col("date")]).agg([
-        col("active_minutes").sum(),
-        col("events").sum(),
-    ])
+    rows.group_by([col("contact_id"), col("date")]).agg([col("active_minutes").sum(), col("events").sum()])
 }
 
 #[cfg(test)]

@@ -129,7 +129,11 @@ pub fn load(pipeline: &Pipeline, usage_window: Window, progress: &dyn Fn(&str)) 
         df.ok_or_else(|| Error::internal(format!("required table {} was not loaded", t.name())))
     };
     let webinars = match take(TableId::WebinarAttendance) {
-        Some(rows) => Some(identity::merge_webinar_rows(rows.lazy()).collect()?),
+        Some(rows) => Some(
+            identity::merge_webinar_rows(rows.lazy())
+                .sort(["contact_id", "webinar_id"], SortMultipleOptions::default())
+                .collect()?,
+        ),
         None => None,
     };
     let tables = Tables {
@@ -171,16 +175,17 @@ fn collect_usage(
     let start = lit(epoch_days(window.start)).cast(DataType::Date);
     let end = lit(epoch_days(window.end)).cast(DataType::Date);
     let in_window = validated
-        .accepted(frame.clone())
+        .accepted_unordered(frame.clone())
         .filter(col("date").gt_eq(start).and(col("date").lt_eq(end)));
     let plans = vec![
         identity::merge_usage_rows(in_window).logical_plan,
         frame.clone().select([len().alias("rows")]).logical_plan,
         validated.rejected(frame.clone()).logical_plan,
     ];
-    let mut results = LazyFrame::collect_all_with_engine(plans, Engine::Streaming, frame.get_current_optimizations())
-        .map_err(|e| read::unreadable("usage", &input.written, &e))?
-        .into_iter();
+    let mut results =
+        LazyFrame::collect_all_with_engine(plans, Engine::Streaming, frame.get_current_optimizations())
+            .map_err(|e| read::unreadable("usage", &input.written, &e))?
+            .into_iter();
     let (Some(rows), Some(count), Some(rejected)) = (results.next(), results.next(), results.next()) else {
         return Err(Error::internal("collect_all returned fewer frames than plans"));
     };
@@ -233,4 +238,3 @@ fn normalize(path: &Path) -> PathBuf {
     }
     out.iter().collect()
 }
-

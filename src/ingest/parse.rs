@@ -110,11 +110,7 @@ fn ymd(year: u32, month: u32, day: u32) -> Option<i32> {
 
 /// Unix epoch seconds, or milliseconds when `|value| >= 1e11`, to days (UTC).
 pub fn epoch_to_days(value: i64) -> i32 {
-    let seconds = if value.unsigned_abs() >= 100_000_000_000 {
-        value.div_euclid(1000)
-    } else {
-        value
-    };
+    let seconds = if value.unsigned_abs() >= 100_000_000_000 { value.div_euclid(1000) } else { value };
     seconds.div_euclid(SECONDS_PER_DAY) as i32
 }
 
@@ -157,10 +153,7 @@ pub fn parse_bool(text: &str) -> Option<bool> {
 
 /// An enumeration value ignoring case, `-`, `_` and spaces.
 pub fn normalize_enum(text: &str) -> String {
-    text.chars()
-        .filter(|c| !matches!(c, '-' | '_' | ' '))
-        .flat_map(char::to_lowercase)
-        .collect()
+    text.chars().filter(|c| !matches!(c, '-' | '_' | ' ')).flat_map(char::to_lowercase).collect()
 }
 
 impl EnumKind {
@@ -199,7 +192,10 @@ pub struct EnumReader {
 
 impl EnumReader {
     /// Fails with a message when a value map points at something that is not a valid value.
-    pub fn new(kind: EnumKind, values: Option<&std::collections::BTreeMap<String, String>>) -> Result<Self, String> {
+    pub fn new(
+        kind: EnumKind,
+        values: Option<&std::collections::BTreeMap<String, String>>,
+    ) -> Result<Self, String> {
         let mut extra = HashMap::new();
         for (from, to) in values.into_iter().flatten() {
             let canonical = kind
@@ -233,10 +229,7 @@ pub fn clean_text(column: Column) -> PolarsResult<Column> {
     if !needs_work {
         return Ok(column);
     }
-    let out: StringChunked = ca
-        .iter()
-        .map(|v| v.map(str::trim).filter(|s| !s.is_empty()))
-        .collect();
+    let out: StringChunked = ca.iter().map(|v| v.map(str::trim).filter(|s| !s.is_empty())).collect();
     Ok(out.with_name(column.name().clone()).into_column())
 }
 
@@ -345,11 +338,7 @@ pub fn enum_expr(input: Expr, reader: EnumReader) -> Expr {
 }
 
 /// An expression applying a column function with a fixed output type.
-pub fn map_expr(
-    input: Expr,
-    function: fn(Column) -> PolarsResult<Column>,
-    output: DataType,
-) -> Expr {
+pub fn map_expr(input: Expr, function: fn(Column) -> PolarsResult<Column>, output: DataType) -> Expr {
     input.map(function, move |_, f| Ok(Field::new(f.name().clone(), output.clone())))
 }
 
@@ -388,10 +377,24 @@ mod tests {
     #[test]
     fn rejected_date_spellings() {
         for bad in [
-            "31/12/2025", "2025-2-3", "2025-02-3", "20260231", "2026-13-01", "yesterday",
-            "2026-10-15T", "2026-10-15T8:00", "2026-10-15T08:00:61", "2026-10-15T24:00",
-            "2026-10-15T08:00+5", "2026-10-15T08:00+05:0", "2026-10-15T08:00:00.Z", "2026-10-15x",
-            "1.5e9", "", "+1792065600", "2026-10-15T08:00:00 Z",
+            "31/12/2025",
+            "2025-2-3",
+            "2025-02-3",
+            "20260231",
+            "2026-13-01",
+            "yesterday",
+            "2026-10-15T",
+            "2026-10-15T8:00",
+            "2026-10-15T08:00:61",
+            "2026-10-15T24:00",
+            "2026-10-15T08:00+5",
+            "2026-10-15T08:00+05:0",
+            "2026-10-15T08:00:00.Z",
+            "2026-10-15x",
+            "1.5e9",
+            "",
+            "+1792065600",
+            "2026-10-15T08:00:00 Z",
         ] {
             assert_eq!(parse_date(bad), None, "{bad:?} should not parse");
         }

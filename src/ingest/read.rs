@@ -48,6 +48,9 @@ pub struct RawTable {
 pub fn open(table: &str, path: &Path, written: &str) -> Result<RawTable> {
     let files = expand(table, path, written)?;
     let format = format_of(table, &files, written)?;
+    if format == Format::Csv {
+        check_csv_header(table, &files[0], written)?;
+    }
     let frame = scan(format, &files).map_err(|e| unreadable(table, written, &e))?;
     let mut frame = frame.with_row_index(ROW, Some(1));
     let schema = frame.collect_schema().map_err(|e| unreadable(table, written, &e))?;
@@ -90,10 +93,59 @@ fn scan(format: Format, files: &[PathBuf]) -> PolarsResult<LazyFrame> {
             let args = UnifiedScanArgs { glob: false, ..UnifiedScanArgs::default() };
             LazyFrame::scan_ipc_sources(ScanSources::Paths(paths.into()), Default::default(), args)
         }
-        Format::JsonLines => LazyJsonLineReader::new_paths(paths.into())
-            .with_infer_schema_length(None)
-            .finish(),
+        Format::JsonLines => {
+            LazyJsonLineReader::new_paths(paths.into()).with_infer_schema_length(None).finish()
+        }
     }
+}
+
+/// Polars renames a repeated header name (`x_duplicated_0`), which would silently ignore a
+/// column; a repeated name is a file-level error instead.
+fn check_csv_header(table: &str, file: &Path, written: &str) -> Result<()> {
+    let header = csv_header(file)
+        .map_err(|e| Error::input(format!("input `{table}` ({written}) cannot be read: {e}")))?;
+    let mut seen = std::collections::HashSet::new();
+    for name in &header {
+        if !seen.insert(name.as_str()) {
+            return Err(Error::input(format!(
+                "input `{table}` ({written}): the column `{name}` appears twice in the header"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The first record of a CSV file: names trimmed, quotes removed, a UTF-8 BOM ignored.
+pub fn csv_header(file: &Path) -> std::io::Result<Vec<String>> {
+    use std::io::BufRead;
+    let mut reader = std::io::BufReader::new(std::fs::File::open(file)?);
+    let mut record = String::new();
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line)? == 0 {
+            break;
+        }
+        record.push_str(&line);
+        if record.matches('"').count() % 2 == 0 {
+            break; // not inside a quoted field
+        }
+    }
+    let record = record.trim_start_matches('\u{feff}').trim_end_matches(['\r', '\n']);
+    let (mut names, mut field, mut quoted) = (Vec::new(), String::new(), false);
+    let mut chars = record.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => names.push(std::mem::take(&mut field).trim().to_string()),
+            (c, _) => field.push(c),
+        }
+    }
+    names.push(field.trim().to_string());
+    Ok(names)
 }
 
 /// The files behind an input path: itself, the Parquet files in a folder, or a glob's matches,

@@ -62,8 +62,16 @@ pub struct Validated {
 }
 
 impl Validated {
-    /// The accepted rows with canonical column names and types.
+    /// The accepted rows with canonical column names and types, in file order.
     pub fn accepted(&self, frame: LazyFrame) -> LazyFrame {
+        frame
+            .filter(col(CHECK).is_null())
+            .sort([ROW], SortMultipleOptions::default())
+            .select(self.accepted.clone())
+    }
+
+    /// The accepted rows in no particular order (for large tables that are aggregated).
+    pub fn accepted_unordered(&self, frame: LazyFrame) -> LazyFrame {
         frame.filter(col(CHECK).is_null()).select(self.accepted.clone())
     }
 
@@ -102,9 +110,7 @@ impl Validated {
 
 /// `index` where `condition` holds, null elsewhere (a null condition does not fail).
 fn fails(condition: Expr, index: usize) -> Expr {
-    when(condition.fill_null(lit(false)))
-        .then(lit(index as u32))
-        .otherwise(lit(NULL).cast(DataType::UInt32))
+    when(condition.fill_null(lit(false))).then(lit(index as u32)).otherwise(lit(NULL).cast(DataType::UInt32))
 }
 
 /// A column's source in the file: the pipeline's column map, else the canonical name.
@@ -124,12 +130,7 @@ fn known(name: &str) -> String {
 }
 
 /// Checks every row of `raw` as the input `table`.
-pub fn validate(
-    table: TableId,
-    raw: RawTable,
-    input: &InputSpec,
-    refs: &References,
-) -> Result<Validated> {
+pub fn validate(table: TableId, raw: RawTable, input: &InputSpec, refs: &References) -> Result<Validated> {
     let spec = table.spec();
     check_column_map(table, input)?;
     let present = |c: &Spec| raw.schema.contains(source_name(input, c.name));
@@ -138,11 +139,8 @@ pub fn validate(
     // Stage 1: clean every canonical column (absent optional columns are null).
     let mut stage = Vec::new();
     for c in spec.columns {
-        let source = if present(c) {
-            col(source_name(input, c.name))
-        } else {
-            lit(NULL).cast(DataType::String)
-        };
+        let source =
+            if present(c) { col(source_name(input, c.name)) } else { lit(NULL).cast(DataType::String) };
         let clean = match c.kind {
             Kind::Text => parse::map_expr(source, parse::clean_text, DataType::String),
             _ => source.map(parse::clean, |_, f| Ok(f.clone())),
@@ -264,20 +262,19 @@ pub fn validate(
         reference_checks.push(fails(unknown, checks.len()));
         checks.push((c.name.to_string(), to.reason()));
         if spec.contact_or_email && c.name == "contact_id" {
-            let emails = refs.emails.as_ref().ok_or_else(|| {
-                Error::internal(format!("{} is checked before contacts", table.name()))
-            })?;
-            frame = frame
-                .with_column(col(cleaned("email")).str().to_lowercase().alias("__email_key"))
-                .join(
-                    emails.clone().lazy().select([
-                        col("email_key").alias("__email_key"),
-                        col("contact_id").alias(EMAIL_CONTACT),
-                    ]),
-                    [col("__email_key")],
-                    [col("__email_key")],
-                    JoinArgs::new(JoinType::Left),
-                );
+            let emails = refs
+                .emails
+                .as_ref()
+                .ok_or_else(|| Error::internal(format!("{} is checked before contacts", table.name())))?;
+            frame = frame.with_column(col(cleaned("email")).str().to_lowercase().alias("__email_key")).join(
+                emails
+                    .clone()
+                    .lazy()
+                    .select([col("email_key").alias("__email_key"), col("contact_id").alias(EMAIL_CONTACT)]),
+                [col("__email_key")],
+                [col("__email_key")],
+                JoinArgs::new(JoinType::Left),
+            );
             let unmatched = given.not().and(col(EMAIL_CONTACT).is_null());
             reference_checks.push(fails(unmatched, checks.len()));
             checks.push(("email".to_string(), to.reason()));
@@ -301,9 +298,11 @@ fn accepted_columns(table: TableId) -> Vec<Expr> {
                 _ => col(parsed(c.name)),
             };
             let value = match (table, c.name) {
-                (t, "contact_id") if t.spec().contact_or_email => when(col(cleaned("contact_id")).is_not_null())
-                    .then(col(cleaned("contact_id")))
-                    .otherwise(col(EMAIL_CONTACT)),
+                (t, "contact_id") if t.spec().contact_or_email => {
+                    when(col(cleaned("contact_id")).is_not_null())
+                        .then(col(cleaned("contact_id")))
+                        .otherwise(col(EMAIL_CONTACT))
+                }
                 (TableId::Accounts, "arr") => value.fill_null(lit(0.0)),
                 (TableId::WebinarAttendance, "registered") => value.fill_null(lit(true)),
                 (TableId::WebinarAttendance, "role") => value.fill_null(lit("attendee")),
@@ -382,4 +381,3 @@ fn check_required_columns(table: TableId, raw: &RawTable, input: &InputSpec) -> 
     }
     Ok(())
 }
-
