@@ -1,0 +1,314 @@
+//! Advocate-influenced revenue: `influenced_opportunities`, `influence_summary`,
+//! `influence_by_activity_type` (SPEC.md 3.3).
+//!
+//! In scope: opportunities of the types in `influence.types` (default new business and
+//! expansion). A touch is a completed activity linked to the opportunity with
+//! `created_on <= completed_on <= closed_on` (open deals: `<= D`); a completed activity linked
+//! to an in-scope deal outside that range is the finding `touch_outside_deal`, not a touch.
+//! A deal is a `referral` when `referrer_contact_id` is set or `lower(trim(lead_source))` is a
+//! referral source, and `influenced` when it has a touch or is a referral.
+//!
+//! Attribution of a won influenced deal's amount over its touches: even split
+//! (`amount / touches` per touch), first touch (smallest `completed_on`, then smallest
+//! `activity_id`), last touch (largest `completed_on`, then largest `activity_id`). Each model
+//! credits exactly the won amount of influenced deals with touches.
+
+use polars::prelude::*;
+
+use super::frames::{completed_by, date, days_between, order, ratio, stage_as_of, within};
+use crate::calendar::{Calendar, Window};
+use crate::config::Settings;
+use crate::ingest::Tables;
+
+/// In-scope deals as of D and their touches: what every influence output is built from.
+pub struct Influence {
+    /// One row per in-scope opportunity: the snapshot's columns with `stage` as of D,
+    /// `closed_on` only when closed by D, `cycle_days`, `touches`, `referral`, `influenced`,
+    /// `first_touch_type`, `last_touch_type`.
+    pub deals: DataFrame,
+    /// One row per touch: `activity_id`, `opportunity_id`, `contact_id`, `activity_type`,
+    /// `completed_on`, and the deal's `touches` and `amount`.
+    pub touches: DataFrame,
+    /// Completed activities linked to in-scope deals outside the deal's dates.
+    pub outside_deal: u64,
+}
+
+/// Whether an opportunity is a referral: a named referrer, or a referral lead source.
+pub fn is_referral(lead_sources: &[String]) -> Expr {
+    let sources = Series::new(
+        "sources".into(),
+        lead_sources.iter().map(|s| s.trim().to_lowercase()).collect::<Vec<_>>(),
+    );
+    col("referrer_contact_id").is_not_null().or(col("lead_source")
+        .str()
+        .to_lowercase()
+        .is_in(lit(sources).implode(false), false)
+        .fill_null(lit(false)))
+}
+
+pub fn analyse(tables: &Tables, calendar: &Calendar, settings: &Settings) -> PolarsResult<Influence> {
+    let d = calendar.as_of;
+    let types = Series::new(
+        "types".into(),
+        settings
+            .influence
+            .types
+            .iter()
+            .filter_map(|t| crate::ingest::parse::canonical_opportunity_type(t))
+            .collect::<Vec<_>>(),
+    );
+    let stage = stage_as_of(d);
+    let deals = tables
+        .opportunities
+        .clone()
+        .lazy()
+        .filter(col("opportunity_type").is_in(lit(types).implode(false), false))
+        .with_columns([
+            stage.clone().alias("stage"),
+            when(stage.eq(lit("open")))
+                .then(lit(NULL).cast(DataType::Date))
+                .otherwise(col("closed_on"))
+                .alias("closed_on"),
+        ])
+        .with_column(is_referral(&settings.referral.lead_sources).alias("referral"));
+
+    let linked = tables
+        .activities
+        .clone()
+        .lazy()
+        .filter(completed_by(d).and(col("opportunity_id").is_not_null()))
+        .select([
+            col("activity_id"),
+            col("opportunity_id"),
+            col("contact_id"),
+            col("activity_type"),
+            col("completed_on"),
+        ])
+        .join(
+            deals.clone().select([col("opportunity_id"), col("created_on"), col("closed_on")]),
+            [col("opportunity_id")],
+            [col("opportunity_id")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .with_column(
+            col("completed_on")
+                .gt_eq(col("created_on"))
+                .and(col("completed_on").lt_eq(col("closed_on").fill_null(date(d))))
+                .alias("inside"),
+        )
+        .collect()?;
+    let outside_deal = linked.column("inside")?.bool()?.iter().filter(|v| *v == Some(false)).count() as u64;
+    let touches = linked.lazy().filter(col("inside")).select([
+        col("activity_id"),
+        col("opportunity_id"),
+        col("contact_id"),
+        col("activity_type"),
+        col("completed_on"),
+    ]);
+
+    let per_deal = touches.clone().group_by([col("opportunity_id")]).agg([
+        len().alias("touches"),
+        col("activity_type")
+            .sort_by([col("completed_on"), col("activity_id")], SortMultipleOptions::default())
+            .first()
+            .alias("first_touch_type"),
+        col("activity_type")
+            .sort_by([col("completed_on"), col("activity_id")], SortMultipleOptions::default())
+            .last()
+            .alias("last_touch_type"),
+    ]);
+    let deals = deals
+        .join(per_deal, [col("opportunity_id")], [col("opportunity_id")], JoinArgs::new(JoinType::Left))
+        .with_columns([
+            col("touches").fill_null(lit(0)).cast(DataType::Int64).alias("touches"),
+            days_between(col("closed_on"), col("created_on")).alias("cycle_days"),
+        ])
+        .with_column(col("touches").gt(lit(0)).or(col("referral")).alias("influenced"))
+        .select([
+            col("opportunity_id"),
+            col("account_id"),
+            col("opportunity_type"),
+            col("stage"),
+            col("amount"),
+            col("created_on"),
+            col("closed_on"),
+            col("cycle_days"),
+            col("lead_source"),
+            col("referrer_contact_id"),
+            col("touches"),
+            col("referral"),
+            col("influenced"),
+            col("first_touch_type"),
+            col("last_touch_type"),
+        ])
+        .sort(["opportunity_id"], SortMultipleOptions::default())
+        .collect()?;
+    let touches = touches
+        .join(
+            deals.clone().lazy().select([
+                col("opportunity_id"),
+                col("touches"),
+                col("amount"),
+                col("stage"),
+                col("closed_on"),
+            ]),
+            [col("opportunity_id")],
+            [col("opportunity_id")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .sort(["opportunity_id", "completed_on", "activity_id"], SortMultipleOptions::default())
+        .collect()?;
+    Ok(Influence { deals, touches, outside_deal })
+}
+
+/// In-scope deals closed (won or lost as of D) in `window`.
+fn closed_in(deals: &DataFrame, window: Window) -> LazyFrame {
+    deals.clone().lazy().filter(col("stage").neq(lit("open")).and(within(col("closed_on"), window)))
+}
+
+/// `influenced_opportunities`: every in-scope deal closed in T12M, by `closed_on` then id.
+pub fn influenced_opportunities(influence: &Influence, calendar: &Calendar) -> PolarsResult<DataFrame> {
+    closed_in(&influence.deals, calendar.t12m())
+        .sort(["closed_on", "opportunity_id"], SortMultipleOptions::default())
+        .collect()
+}
+
+/// `influence_summary`: one row per window (period, previous period, T12M).
+pub fn influence_summary(influence: &Influence, calendar: &Calendar) -> PolarsResult<DataFrame> {
+    let windows =
+        [("period", calendar.period), ("prev_period", calendar.prev_period), ("t12m", calendar.t12m())];
+    let frames: Vec<LazyFrame> = windows
+        .iter()
+        .map(|(name, window)| {
+            let won = col("stage").eq(lit("won"));
+            let lost = col("stage").eq(lit("lost"));
+            let infl = col("influenced");
+            let count = |e: Expr| e.cast(DataType::Int64).sum();
+            let amount = |e: Expr| when(e).then(col("amount")).otherwise(lit(0.0)).sum();
+            closed_in(&influence.deals, *window).select([
+                lit(*name).alias("window"),
+                date(window.start).alias("start_date"),
+                date(window.end).alias("end_date"),
+                count(won.clone()).alias("won"),
+                amount(won.clone()).alias("won_amount"),
+                count(lost.clone()).alias("lost"),
+                count(won.clone().and(infl.clone())).alias("influenced_won"),
+                amount(won.clone().and(infl.clone())).alias("influenced_won_amount"),
+                count(lost.clone().and(infl.clone())).alias("influenced_lost"),
+                count(won.clone().and(infl.clone().not())).alias("other_won"),
+                count(lost.and(infl.clone().not())).alias("other_lost"),
+                amount(won.clone().and(col("referral"))).alias("sourced_amount"),
+                col("cycle_days")
+                    .filter(won.clone().and(infl.clone()))
+                    .median()
+                    .alias("median_cycle_days_influenced"),
+                col("cycle_days").filter(won.and(infl.not())).median().alias("median_cycle_days_other"),
+            ])
+        })
+        .collect();
+    concat(frames, UnionArgs::default())?
+        .select([
+            col("window"),
+            col("start_date"),
+            col("end_date"),
+            col("won"),
+            col("won_amount"),
+            col("lost"),
+            col("influenced_won"),
+            col("influenced_won_amount"),
+            // Share of won amount: 0 when nothing won was influenced, null when nothing was won.
+            ratio(col("influenced_won_amount"), col("won_amount")).alias("influenced_share"),
+            col("sourced_amount"),
+            ratio(col("influenced_won"), col("influenced_won") + col("influenced_lost"))
+                .alias("win_rate_influenced"),
+            ratio(col("other_won"), col("other_won") + col("other_lost")).alias("win_rate_other"),
+            col("median_cycle_days_influenced"),
+            col("median_cycle_days_other"),
+        ])
+        .collect()
+}
+
+/// Won deals closed in T12M that have touches (influenced by definition).
+fn won_with_touches(influence: &Influence, calendar: &Calendar) -> LazyFrame {
+    closed_in(&influence.deals, calendar.t12m())
+        .filter(col("stage").eq(lit("won")).and(col("touches").gt(lit(0))))
+}
+
+/// The touches of [`won_with_touches`] deals with each touch's even-split `share`.
+fn credited_touches(influence: &Influence, calendar: &Calendar) -> LazyFrame {
+    influence
+        .touches
+        .clone()
+        .lazy()
+        .filter(col("stage").eq(lit("won")).and(within(col("closed_on"), calendar.t12m())))
+        .with_column((col("amount") / col("touches").cast(DataType::Float64)).alias("share"))
+}
+
+/// `influence_by_activity_type`: touches, deals and credited amount per activity type over
+/// T12M influenced won deals with touches, under the three attribution models.
+pub fn by_activity_type(influence: &Influence, calendar: &Calendar) -> PolarsResult<DataFrame> {
+    let credited_to = |touch: &str, name: &str| {
+        won_with_touches(influence, calendar).group_by([col(touch).alias("activity_type")]).agg([col(
+            "amount",
+        )
+        .sum()
+        .alias(name)])
+    };
+    let key = || [col("activity_type")];
+    // Every first or last touch type also has touches, so joining onto the even split loses
+    // nothing.
+    credited_touches(influence, calendar)
+        .group_by(key())
+        .agg([
+            len().cast(DataType::Int64).alias("touches"),
+            col("opportunity_id").n_unique().cast(DataType::Int64).alias("opportunities"),
+            col("share").sum().alias("even_split_amount"),
+        ])
+        .join(
+            credited_to("first_touch_type", "first_touch_amount"),
+            key(),
+            key(),
+            JoinArgs::new(JoinType::Left),
+        )
+        .join(
+            credited_to("last_touch_type", "last_touch_amount"),
+            key(),
+            key(),
+            JoinArgs::new(JoinType::Left),
+        )
+        .with_columns([
+            col("first_touch_amount").fill_null(lit(0.0)),
+            col("last_touch_amount").fill_null(lit(0.0)),
+        ])
+        .sort(["even_split_amount", "activity_type"], order(&[true, false]))
+        .collect()
+}
+
+/// Even-split influenced amount over T12M per CSM of the touching contact's account
+/// (`csm_id`, `influenced_amount_t12m`).
+pub fn by_csm(influence: &Influence, tables: &Tables, calendar: &Calendar) -> PolarsResult<DataFrame> {
+    let owners = tables.contacts.clone().lazy().select([col("contact_id"), col("account_id")]).join(
+        tables.accounts.clone().lazy().select([col("account_id"), col("csm_id")]),
+        [col("account_id")],
+        [col("account_id")],
+        JoinArgs::new(JoinType::Inner),
+    );
+    credited_touches(influence, calendar)
+        .join(owners, [col("contact_id")], [col("contact_id")], JoinArgs::new(JoinType::Inner))
+        .filter(col("csm_id").is_not_null())
+        .group_by([col("csm_id")])
+        .agg([col("share").sum().alias("influenced_amount_t12m")])
+        .collect()
+}
+
+/// Won in-scope deals by month of `closed_on`: `influenced_amount` and `referral_amount`
+/// keyed by month key.
+pub fn won_by_month(influence: &Influence, window: Window) -> LazyFrame {
+    closed_in(&influence.deals, window)
+        .filter(col("stage").eq(lit("won")))
+        .group_by([super::frames::month_key(col("closed_on")).alias("month_key")])
+        .agg([
+            when(col("influenced")).then(col("amount")).otherwise(lit(0.0)).sum().alias("influenced_amount"),
+            when(col("referral")).then(col("amount")).otherwise(lit(0.0)).sum().alias("referral_amount"),
+        ])
+}
