@@ -431,7 +431,7 @@ impl Pipeline {
                 })?)
             }
         };
-        let out = base_dir.join(raw.out.as_deref().unwrap_or("out"));
+        let out = normalize(&base_dir.join(raw.out.as_deref().unwrap_or("out")));
 
         let inputs = raw.inputs.into_specs(&base_dir);
         for required in TableId::ALL.iter().filter(|t| t.required()) {
@@ -460,7 +460,7 @@ impl Pipeline {
             reports: raw.reports,
         };
         if let Some(templates) = settings.reports.templates.take() {
-            settings.reports.templates = Some(base_dir.join(templates));
+            settings.reports.templates = Some(normalize(&base_dir.join(templates)));
         }
         settings.check().map_err(|msg| Error::config(format!("{where_}: {msg}")))?;
         Ok(Pipeline { path: path.to_path_buf(), base_dir, as_of, out, inputs, settings })
@@ -507,7 +507,7 @@ impl RawInputs {
 impl RawInput {
     fn into_spec(self, base_dir: &Path) -> InputSpec {
         InputSpec {
-            path: base_dir.join(&self.path),
+            path: normalize(&base_dir.join(&self.path)),
             written: self.path,
             format: self.format,
             columns: self.columns,
@@ -591,6 +591,26 @@ impl Settings {
     }
 }
 
+/// Removes `.` and `name/..` pairs without touching the file system, so that paths read the
+/// way a user expects (`out/monthly`, not `pipelines/../out/monthly`).
+pub fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out: Vec<Component> = Vec::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.last(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    if out.is_empty() {
+        return PathBuf::from(".");
+    }
+    out.iter().collect()
+}
+
 /// Parses a zero-padded `YYYY-MM-DD`.
 pub fn parse_iso_date(text: &str) -> Option<NaiveDate> {
     let b = text.as_bytes();
@@ -658,10 +678,7 @@ advocacy_activities = "../sample_data/advocacy_activities.csv"
         assert_eq!(p.out, Path::new("pipelines/out/monthly"));
         assert_eq!(p.inputs.len(), 5);
         assert_eq!(p.inputs[0].0, TableId::Csms, "inputs are kept in the spec's check order");
-        assert_eq!(
-            p.input(TableId::Accounts).unwrap().path,
-            Path::new("pipelines/../sample_data/accounts.csv")
-        );
+        assert_eq!(p.input(TableId::Accounts).unwrap().path, Path::new("sample_data/accounts.csv"));
         assert_eq!(p.settings, Settings::default());
         assert_eq!(p.settings.health.weights.nps, 0.35);
         assert_eq!(p.settings.quality.max_reject_ratio, 0.05);

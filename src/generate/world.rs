@@ -297,7 +297,7 @@ fn renew_and_expand(world: &mut World, rng: &mut Rng, a: usize) {
             push_opportunity(world, a, Kind::Renewal, None, arr, created, None, false);
             break;
         }
-        let churn = 0.12 * (1.6 - health) * if referred { 0.6 } else { 1.0 };
+        let churn = 0.14 * (1.6 - health) * if referred { 0.4 } else { 1.0 };
         let churned = rng.chance(churn);
         push_opportunity(world, a, Kind::Renewal, Some(!churned), arr, created, Some(anniversary), false);
         if churned {
@@ -446,7 +446,7 @@ fn move_champions(world: &mut World, rng: &mut Rng, book_weights: &[f64]) {
             id
         });
         world.job_changes.push(JobChange { contact: c, moved_on, new_account, new_contact });
-        if !world.accounts[new_account].customer_on(moved_on) && rng.chance(0.3) {
+        if !world.accounts[new_account].customer_on(moved_on) && rng.chance(0.45) {
             let created = moved_on + rng.range(20, 150) as i32;
             if created <= snapshot {
                 let close = created + rng.range(30, 80) as i32;
@@ -462,7 +462,7 @@ fn move_champions(world: &mut World, rng: &mut Rng, book_weights: &[f64]) {
                 }
             }
         }
-        if rng.chance(0.3) {
+        if rng.chance(0.5) {
             let created = moved_on + rng.range(30, 300) as i32;
             let target = rng.range(0, n_accounts as i64 - 1) as usize;
             if created <= snapshot && !world.accounts[target].customer_on(created) {

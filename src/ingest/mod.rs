@@ -14,6 +14,8 @@ pub mod validate;
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
+use crate::config::normalize;
+
 use polars::prelude::*;
 
 use crate::calendar::{epoch_days, Window};
@@ -222,19 +224,4 @@ fn inputs_root(pipeline: &Pipeline) -> PathBuf {
 fn relative_to(path: &Path, root: &Path) -> String {
     let path = normalize(path);
     path.strip_prefix(root).unwrap_or(&path).to_string_lossy().replace('\\', "/")
-}
-
-/// Removes `.` and `name/..` pairs without touching the file system.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out: Vec<Component> = Vec::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir if matches!(out.last(), Some(Component::Normal(_))) => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out.iter().collect()
 }

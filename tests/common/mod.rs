@@ -39,6 +39,7 @@ pub fn stderr(output: &Output) -> String {
 pub struct MiniData {
     pub tables: Vec<(&'static str, String)>,
     pub settings: String,
+    pub as_of: String,
 }
 
 impl MiniData {
@@ -82,6 +83,7 @@ impl MiniData {
         MiniData {
             tables: tables.into_iter().map(|(n, t)| (n, t.to_string())).collect(),
             settings: "[quality]\nmax_reject_ratio = 1.0\n".to_string(),
+            as_of: "2026-10-31".to_string(),
         }
     }
 
@@ -102,7 +104,7 @@ impl MiniData {
     /// Writes the CSVs and a pipeline file into a fresh folder; returns the pipeline path.
     pub fn write(&self, name: &str) -> PathBuf {
         let dir = temp_dir(name);
-        let mut pipeline = String::from("as_of = \"2026-10-31\"\nout = \"out\"\n\n[inputs]\n");
+        let mut pipeline = format!("as_of = \"{}\"\nout = \"out\"\n\n[inputs]\n", self.as_of);
         for (table, text) in &self.tables {
             std::fs::write(dir.join(format!("{table}.csv")), text).unwrap();
             pipeline.push_str(&format!("{table} = \"{table}.csv\"\n"));
@@ -140,4 +142,127 @@ pub fn read_csv(path: &Path) -> DataFrame {
         .unwrap()
         .finish()
         .unwrap()
+}
+
+/// The canonical headers of every table, for datasets written row by row.
+pub const HEADERS: [(&str, &str); 9] = [
+    ("csms", "csm_id,csm_name,team"),
+    ("accounts", "account_id,account_name,segment,industry,region,csm_id,customer_since,churned_on,arr"),
+    ("contacts", "contact_id,account_id,full_name,email,title,created_on,left_on"),
+    (
+        "opportunities",
+        "opportunity_id,account_id,opportunity_type,stage,amount,created_on,closed_on,lead_source,referrer_contact_id",
+    ),
+    ("advocacy_activities", "activity_id,contact_id,activity_type,status,requested_on,completed_on,opportunity_id"),
+    ("nps_responses", "response_id,contact_id,email,responded_on,score,comment"),
+    (
+        "webinar_attendance",
+        "webinar_id,webinar_title,held_on,contact_id,email,registered,attended,minutes_attended,role",
+    ),
+    ("usage", "contact_id,email,date,active_minutes,events"),
+    ("job_changes", "contact_id,moved_on,new_account_id,new_contact_id"),
+];
+
+impl MiniData {
+    /// Every table with its header and no rows, as of 2026-10-31.
+    pub fn empty() -> MiniData {
+        MiniData {
+            tables: HEADERS.iter().map(|(n, h)| (*n, format!("{h}\n"))).collect(),
+            settings: "[quality]\nmax_reject_ratio = 1.0\n".to_string(),
+            as_of: "2026-10-31".to_string(),
+        }
+    }
+
+    /// Replaces the as-of date (2026-10-31 by default).
+    pub fn dated(mut self, date: &str) -> MiniData {
+        self.as_of = date.to_string();
+        self
+    }
+
+    /// Appends several data rows to `table`.
+    pub fn rows(mut self, table: &str, rows: &[&str]) -> MiniData {
+        for row in rows {
+            self = self.push(table, row);
+        }
+        self
+    }
+
+    /// Drops an optional input from the pipeline.
+    pub fn without(mut self, table: &str) -> MiniData {
+        self.tables.retain(|(n, _)| *n != table);
+        self
+    }
+
+    pub fn setting(mut self, text: &str) -> MiniData {
+        self.settings.push_str(text);
+        self.settings.push('\n');
+        self
+    }
+
+    /// Ingests and computes every metric table (plus the data-quality tables) in memory.
+    pub fn compute(&self, name: &str) -> advocacy::metrics::Computed {
+        compute(&self.write(name))
+    }
+}
+
+pub fn compute(pipeline: &Path) -> advocacy::metrics::Computed {
+    use advocacy::{calendar::Calendar, config::Pipeline, ingest, metrics};
+    let p = Pipeline::load(pipeline).unwrap();
+    let calendar = Calendar::new(p.as_of.expect("test pipelines set as_of"));
+    let loaded = ingest::load(&p, metrics::usage_window(&calendar, &p.settings), &|_| {}).unwrap();
+    let mut computed = metrics::compute(&loaded.tables, &calendar, &p).unwrap();
+    computed.tables.extend(metrics::quality_tables(&loaded.quality, &computed.findings).unwrap());
+    computed
+}
+
+/// One output table by name.
+pub fn table<'a>(computed: &'a advocacy::metrics::Computed, name: &str) -> &'a DataFrame {
+    computed.table(name).unwrap_or_else(|| panic!("no table {name}"))
+}
+
+/// The row of `df` whose first column is `key`.
+fn row_of(df: &DataFrame, key: &str) -> usize {
+    let first = df.select_at_idx(0).unwrap().cast(&DataType::String).unwrap();
+    let keys = first.str().unwrap();
+    (0..df.height()).find(|&i| keys.get(i) == Some(key)).unwrap_or_else(|| panic!("no row {key} in\n{df}"))
+}
+
+/// The value in `column` of the row keyed `key` (first column), as text; None for null.
+pub fn text(df: &DataFrame, key: &str, column: &str) -> Option<String> {
+    let i = row_of(df, key);
+    let c =
+        df.column(column).unwrap_or_else(|_| panic!("no column {column}")).cast(&DataType::String).unwrap();
+    c.str().unwrap().get(i).map(str::to_string)
+}
+
+pub fn number(df: &DataFrame, key: &str, column: &str) -> Option<f64> {
+    let i = row_of(df, key);
+    let c =
+        df.column(column).unwrap_or_else(|_| panic!("no column {column}")).cast(&DataType::Float64).unwrap();
+    c.f64().unwrap().get(i)
+}
+
+pub fn flag(df: &DataFrame, key: &str, column: &str) -> Option<bool> {
+    let i = row_of(df, key);
+    df.column(column).unwrap_or_else(|_| panic!("no column {column}")).bool().unwrap().get(i)
+}
+
+/// Asserts `actual` is `expected` to 1e-9 relative.
+#[track_caller]
+pub fn assert_close(actual: Option<f64>, expected: f64) {
+    let a = actual.expect("a number, not null");
+    assert!((a - expected).abs() <= 1e-9 * expected.abs().max(1.0), "{a} != {expected}");
+}
+
+/// The first column's values, in order.
+pub fn keys(df: &DataFrame) -> Vec<String> {
+    let first = df.select_at_idx(0).unwrap().cast(&DataType::String).unwrap();
+    first.str().unwrap().iter().map(|v| v.unwrap_or("").to_string()).collect()
+}
+
+/// The value in `column` at row `i`, as a number.
+pub fn number_at(df: &DataFrame, i: usize, column: &str) -> Option<f64> {
+    let c =
+        df.column(column).unwrap_or_else(|_| panic!("no column {column}")).cast(&DataType::Float64).unwrap();
+    c.f64().unwrap().get(i)
 }
