@@ -170,3 +170,47 @@ fn generation_is_deterministic() {
         .success());
     assert_ne!(snapshot_tree(&dir.join("a"))["contacts.csv"], snapshot_tree(&other)["contacts.csv"]);
 }
+
+#[test]
+fn the_sample_pipeline_is_deterministic() {
+    let pipeline = Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines/monthly_board.toml");
+    let dir = common::temp_dir("sample-determinism");
+    let mut trees = Vec::new();
+    for name in ["a", "b"] {
+        let out = dir.join(name);
+        let output = cli(&["run", pipeline.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        trees.push(snapshot_tree(&out));
+    }
+    let (mut a, mut b) = (trees.remove(0), trees.remove(0));
+    assert_eq!(
+        without_timings(&a.remove("run.json").unwrap()),
+        without_timings(&b.remove("run.json").unwrap())
+    );
+    assert!(a.len() > 30, "tables in CSV and Parquet, rejects and reports: {}", a.len());
+    for (name, bytes) in &a {
+        assert!(bytes == &b[name], "{name} differs between runs");
+    }
+}
+
+#[test]
+fn fractional_usage_sums_are_the_same_on_every_run() {
+    // Many rows per contact and day with decimal minutes, whose float sum depends on the order
+    // of addition.
+    let mut usage = String::new();
+    for i in 0..20_000 {
+        let day = 2 + i % 29;
+        usage.push_str(&format!("C1,,2026-10-{day:02},{}.{},1\n", i % 7, i % 10));
+    }
+    let mut data = MiniData::new();
+    data = data.set("usage", &format!("contact_id,email,date,active_minutes,events\n{usage}"));
+    let pipeline = data.write("fractional");
+    let dir = pipeline.parent().unwrap();
+    let mut health = Vec::new();
+    for name in ["a", "b", "c"] {
+        let out = dir.join(name);
+        assert!(cli(&["run", pipeline.to_str().unwrap(), "--out", out.to_str().unwrap()]).status.success());
+        health.push(std::fs::read(out.join("data/contact_health.csv")).unwrap());
+    }
+    assert!(health[0] == health[1] && health[1] == health[2]);
+}

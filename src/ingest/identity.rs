@@ -6,6 +6,8 @@
 
 use polars::prelude::*;
 
+use crate::metrics::exact;
+
 /// `email_key` -> `contact_id` over accepted contacts, with the tie-breaks above.
 pub fn email_map(contacts: &DataFrame) -> PolarsResult<DataFrame> {
     contacts
@@ -44,7 +46,7 @@ pub fn merge_webinar_rows(rows: LazyFrame) -> LazyFrame {
         col("held_on").min(),
         col("registered").fill_null(lit(true)).any(true).alias("registered"),
         col("attended").any(true).alias("attended"),
-        col("minutes_attended").sum().alias("minutes_attended"),
+        exact::sum(col("minutes_attended")).alias("minutes_attended"),
         col("role")
             .sort_by([col("__role_rank")], SortMultipleOptions::default().with_order_descending(true))
             .first()
@@ -52,9 +54,10 @@ pub fn merge_webinar_rows(rows: LazyFrame) -> LazyFrame {
     ])
 }
 
-/// Several usage rows for one contact and day are summed.
+/// Several usage rows for one contact and day are summed (exactly, so in any order).
 pub fn merge_usage_rows(rows: LazyFrame) -> LazyFrame {
-    rows.group_by([col("contact_id"), col("date")]).agg([col("active_minutes").sum(), col("events").sum()])
+    rows.group_by([col("contact_id"), col("date")])
+        .agg([exact::sum(col("active_minutes")).alias("active_minutes"), col("events").sum()])
 }
 
 #[cfg(test)]

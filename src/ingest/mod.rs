@@ -166,8 +166,8 @@ fn collect_table(validated: &Validated, input: &InputSpec) -> Result<(DataFrame,
 }
 
 /// The usage table can be hundreds of millions of rows: one streaming pass checks every row,
-/// counts them, keeps the rejected ones and rolls accepted rows in `window` up to one row per
-/// contact and day.
+/// counts them, and keeps the rejected ones and the accepted ones in `window`, which are then
+/// rolled up to one row per contact and day.
 fn collect_usage(
     validated: &Validated,
     input: &InputSpec,
@@ -180,7 +180,7 @@ fn collect_usage(
         .accepted_unordered(frame.clone())
         .filter(col("date").gt_eq(start).and(col("date").lt_eq(end)));
     let plans = vec![
-        identity::merge_usage_rows(in_window).logical_plan,
+        in_window.logical_plan,
         frame.clone().select([len().alias("rows")]).logical_plan,
         validated.rejected(frame.clone()).logical_plan,
     ];
@@ -192,7 +192,9 @@ fn collect_usage(
         return Err(Error::internal("collect_all returned fewer frames than plans"));
     };
     let rows_read = count.column("rows")?.cast(&DataType::UInt64)?.u64()?.get(0).unwrap_or(0);
-    let rows = rows.sort(["contact_id", "date"], SortMultipleOptions::default())?;
+    let rows = identity::merge_usage_rows(rows.lazy())
+        .sort(["contact_id", "date"], SortMultipleOptions::default())
+        .collect()?;
     Ok((rows, rows_read, rejected))
 }
 

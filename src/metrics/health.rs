@@ -20,6 +20,7 @@
 use chrono::NaiveDate;
 use polars::prelude::*;
 
+use super::exact;
 use super::frames::{completed_by, contact_active_on, customer_on, divide_by, for_threshold, ratio, within};
 use crate::calendar::{Calendar, Window};
 use crate::config::{HealthSettings, Tiers};
@@ -64,11 +65,12 @@ pub fn latest_nps(nps: &DataFrame, window: Window) -> LazyFrame {
 
 /// Active minutes per contact over `window`.
 pub fn usage_minutes(usage: &DataFrame, window: Window) -> LazyFrame {
-    usage.clone().lazy().filter(within(col("date"), window)).group_by([col("contact_id")]).agg([col(
-        "active_minutes",
-    )
-    .sum()
-    .alias("minutes")])
+    usage
+        .clone()
+        .lazy()
+        .filter(within(col("date"), window))
+        .group_by([col("contact_id")])
+        .agg([exact::sum(col("active_minutes")).alias("minutes")])
 }
 
 /// Distinct webinars attended per contact with `held_on` in `window`.

@@ -15,6 +15,7 @@
 
 use polars::prelude::*;
 
+use super::exact;
 use super::frames::{completed_by, date, days_between, order, ratio, stage_as_of, within};
 use crate::calendar::{Calendar, Window};
 use crate::config::Settings;
@@ -184,7 +185,7 @@ pub fn influence_summary(influence: &Influence, calendar: &Calendar) -> PolarsRe
             let lost = col("stage").eq(lit("lost"));
             let infl = col("influenced");
             let count = |e: Expr| e.cast(DataType::Int64).sum();
-            let amount = |e: Expr| when(e).then(col("amount")).otherwise(lit(0.0)).sum();
+            let amount = |e: Expr| exact::sum(when(e).then(col("amount")).otherwise(lit(0.0)));
             closed_in(&influence.deals, *window).select([
                 lit(*name).alias("window"),
                 date(window.start).alias("start_date"),
@@ -248,11 +249,9 @@ fn credited_touches(influence: &Influence, calendar: &Calendar) -> LazyFrame {
 /// T12M influenced won deals with touches, under the three attribution models.
 pub fn by_activity_type(influence: &Influence, calendar: &Calendar) -> PolarsResult<DataFrame> {
     let credited_to = |touch: &str, name: &str| {
-        won_with_touches(influence, calendar).group_by([col(touch).alias("activity_type")]).agg([col(
-            "amount",
-        )
-        .sum()
-        .alias(name)])
+        won_with_touches(influence, calendar)
+            .group_by([col(touch).alias("activity_type")])
+            .agg([exact::sum(col("amount")).alias(name)])
     };
     let key = || [col("activity_type")];
     // Every first or last touch type also has touches, so joining onto the even split loses
@@ -262,7 +261,7 @@ pub fn by_activity_type(influence: &Influence, calendar: &Calendar) -> PolarsRes
         .agg([
             len().cast(DataType::Int64).alias("touches"),
             col("opportunity_id").n_unique().cast(DataType::Int64).alias("opportunities"),
-            col("share").sum().alias("even_split_amount"),
+            exact::sum(col("share")).alias("even_split_amount"),
         ])
         .join(
             credited_to("first_touch_type", "first_touch_amount"),
@@ -297,7 +296,7 @@ pub fn by_csm(influence: &Influence, tables: &Tables, calendar: &Calendar) -> Po
         .join(owners, [col("contact_id")], [col("contact_id")], JoinArgs::new(JoinType::Inner))
         .filter(col("csm_id").is_not_null())
         .group_by([col("csm_id")])
-        .agg([col("share").sum().alias("influenced_amount_t12m")])
+        .agg([exact::sum(col("share")).alias("influenced_amount_t12m")])
         .collect()
 }
 
@@ -308,7 +307,9 @@ pub fn won_by_month(influence: &Influence, window: Window) -> LazyFrame {
         .filter(col("stage").eq(lit("won")))
         .group_by([super::frames::month_key(col("closed_on")).alias("month_key")])
         .agg([
-            when(col("influenced")).then(col("amount")).otherwise(lit(0.0)).sum().alias("influenced_amount"),
-            when(col("referral")).then(col("amount")).otherwise(lit(0.0)).sum().alias("referral_amount"),
+            exact::sum(when(col("influenced")).then(col("amount")).otherwise(lit(0.0)))
+                .alias("influenced_amount"),
+            exact::sum(when(col("referral")).then(col("amount")).otherwise(lit(0.0)))
+                .alias("referral_amount"),
         ])
 }

@@ -3,6 +3,7 @@
 
 pub mod candidates;
 pub mod csqa;
+pub mod exact;
 pub mod frames;
 pub mod health;
 pub mod influence;

@@ -16,6 +16,7 @@
 use chrono::Days;
 use polars::prelude::*;
 
+use super::exact;
 use super::frames::{days_between, order, stage_as_of, within};
 use super::influence::is_referral;
 use crate::calendar::{Calendar, Window};
@@ -87,7 +88,7 @@ pub fn referral_funnel(
                 .cast(DataType::Float64)
                 .median()
                 .alias("median_cycle"),
-            col("amount").filter(won).mean().alias("mean_won"),
+            exact::mean(col("amount").filter(won)).alias("mean_won"),
         ])
         .collect()?;
     let side = |referral: bool| -> PolarsResult<Side> {
@@ -202,7 +203,7 @@ pub fn referrers(tables: &Tables, calendar: &Calendar) -> PolarsResult<DataFrame
         .agg([
             len().cast(DataType::Int64).alias("referrals"),
             won.clone().cast(DataType::Int64).sum().alias("won"),
-            when(won).then(col("amount")).otherwise(lit(0.0)).sum().alias("won_amount"),
+            exact::sum(when(won).then(col("amount")).otherwise(lit(0.0))).alias("won_amount"),
         ])
         .join(
             tables.contacts.clone().lazy().select([col("contact_id"), col("full_name"), col("account_id")]),

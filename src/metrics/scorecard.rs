@@ -16,6 +16,7 @@
 
 use polars::prelude::*;
 
+use super::exact;
 use super::frames::{customer_on, order, ratio, within};
 use super::health::population;
 use crate::calendar::Calendar;
@@ -55,7 +56,7 @@ pub fn csm_scorecard(
         .lazy()
         .filter(customer_on(calendar.as_of).and(col("csm_id").is_not_null()))
         .group_by(by_csm())
-        .agg([len().cast(DataType::Int64).alias("accounts"), col("arr").sum().alias("arr")]);
+        .agg([len().cast(DataType::Int64).alias("accounts"), exact::sum(col("arr")).alias("arr")]);
     let contacts = population(tables, calendar.as_of)
         .group_by(by_csm())
         .agg([len().cast(DataType::Int64).alias("contacts")]);
@@ -75,7 +76,7 @@ pub fn csm_scorecard(
             .alias("median_days_to_csqa"),
     ]);
     let mean_health =
-        health.clone().lazy().group_by(by_csm()).agg([col("score").mean().alias("mean_health")]);
+        health.clone().lazy().group_by(by_csm()).agg([exact::mean(col("score")).alias("mean_health")]);
 
     let zero = |name: &str| col(name).fill_null(lit(0i64)).alias(name);
     tables

@@ -20,6 +20,7 @@
 use chrono::Days;
 use polars::prelude::*;
 
+use super::exact;
 use super::frames::{customer_on, date, days_between, order, ratio, stage_as_of, within};
 use crate::calendar::Calendar;
 use crate::config::SecondOrderSettings;
@@ -98,7 +99,7 @@ pub fn second_order(
                 .and(days_between(col("closed_on"), col("moved_on")).lt_eq(horizon)),
         )
         .group_by([col(MOVE)])
-        .agg([len().cast(DataType::Int64).alias("repurchases"), col("amount").sum().alias("bought")]);
+        .agg([len().cast(DataType::Int64).alias("repurchases"), exact::sum(col("amount")).alias("bought")]);
 
     let referred_by = |person: &str| {
         moves
@@ -116,7 +117,7 @@ pub fn second_order(
         .agg([
             len().cast(DataType::Int64).alias("referrals"),
             col("won").cast(DataType::Int64).sum().alias("referrals_won"),
-            when(col("won")).then(col("amount")).otherwise(lit(0.0)).sum().alias("referral_amount"),
+            exact::sum(when(col("won")).then(col("amount")).otherwise(lit(0.0))).alias("referral_amount"),
         ]);
 
     let already = col("new_account_already_customer");
@@ -214,10 +215,10 @@ pub fn second_order_summary(
             int_sum(col("new_account_already_customer")).alias("moved_to_customers"),
             int_sum(col("new_account_already_customer").not()).alias("eligible"),
             int_sum(col("repurchased").fill_null(lit(false))).alias("repurchased"),
-            col("repurchase_amount").sum().alias("repurchase_amount"),
+            exact::sum(col("repurchase_amount")).alias("repurchase_amount"),
             col("referrals").sum().alias("referrals"),
             col("referrals_won").sum().alias("referrals_won"),
-            col("referral_amount").sum().alias("referral_amount"),
+            exact::sum(col("referral_amount")).alias("referral_amount"),
             int_sum(col("sales_action")).alias("sales_actions"),
         ])
         .select([
