@@ -307,11 +307,13 @@ pub struct ReportSettings {
     pub templates: Option<PathBuf>,
     /// How many rows the report tables show (top referrers, movers, candidates): 10.
     pub top_n: usize,
+    /// The symbol written before money amounts (one reporting currency): "$".
+    pub currency: String,
 }
 
 impl Default for ReportSettings {
     fn default() -> Self {
-        ReportSettings { company: None, templates: None, top_n: 10 }
+        ReportSettings { company: None, templates: None, top_n: 10, currency: "$".to_string() }
     }
 }
 

@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod output;
 pub mod progress;
 pub mod provenance;
+pub mod report;
 
 use std::path::PathBuf;
 
@@ -97,9 +98,14 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
         });
     }
 
-    let computed = metrics::compute(&loaded.tables, &calendar, &pipeline)?;
+    let mut computed = metrics::compute(&loaded.tables, &calendar, &pipeline)?;
+    computed.tables.extend(metrics::quality_tables(&loaded.quality, &computed.findings)?);
+
+    stages.begin("rendering reports");
+    for (path, contents) in report::render(&computed, &calendar, &pipeline, &hashes)? {
+        bundle.add_file(path, contents);
+    }
     bundle.tables = computed.tables;
-    bundle.tables.extend(metrics::quality_tables(&loaded.quality, &computed.findings)?);
 
     stages.begin("writing outputs");
     let outputs = table_sizes(&bundle);

@@ -538,35 +538,37 @@ fn advocacy(world: &mut World, rng: &mut Rng) {
     }
 }
 
-/// Twice-yearly NPS waves to customers' active contacts.
+/// Relationship NPS: every customer contact is surveyed every six months at their own phase,
+/// and about a third answer, so responses arrive every month.
 fn surveys(world: &mut World, rng: &mut Rng) {
     let snapshot = world.snapshot;
-    let mut wave = snapshot - 3 * YEAR;
-    while wave <= snapshot {
-        for c in 0..world.contacts.len() {
+    let first = snapshot - 3 * YEAR;
+    for c in 0..world.contacts.len() {
+        let mut sent = first + rng.range(0, i64::from(YEAR / 2)) as i32;
+        while sent <= snapshot {
             let contact = &world.contacts[c];
-            if !contact.active_on(wave)
-                || !world.accounts[contact.account].customer_on(wave)
-                || !rng.chance(0.3)
+            if contact.active_on(sent)
+                && world.accounts[contact.account].customer_on(sent)
+                && rng.chance(0.35)
             {
-                continue;
+                let responded_on = sent + rng.range(0, 14) as i32;
+                if responded_on <= snapshot {
+                    let score = rng.normal(6.0 + 4.5 * contact.affinity, 1.4).round().clamp(0.0, 10.0) as i64;
+                    world.nps.push(NpsResponse {
+                        contact: c,
+                        by_email: rng.chance(0.15),
+                        responded_on,
+                        time_of_day: rng.chance(0.3).then(|| rng.range(0, 86_399) as i32),
+                        score,
+                        comment: rng.chance(0.2).then(|| rng.pick(COMMENTS)),
+                    });
+                }
             }
-            let responded_on = wave + rng.range(0, 20) as i32;
-            if responded_on > snapshot {
-                continue;
-            }
-            let score = rng.normal(3.5 + 6.5 * contact.affinity, 1.2).round().clamp(0.0, 10.0) as i64;
-            world.nps.push(NpsResponse {
-                contact: c,
-                by_email: rng.chance(0.15),
-                responded_on,
-                time_of_day: rng.chance(0.3).then(|| rng.range(0, 86_399) as i32),
-                score,
-                comment: rng.chance(0.2).then(|| rng.pick(COMMENTS)),
-            });
+            sent += YEAR / 2;
         }
-        wave += YEAR / 2;
     }
+    // An export lists responses by date, as survey tools do.
+    world.nps.sort_by_key(|r| (r.responded_on, r.contact));
 }
 
 /// A monthly webinar over two years: registrations, attendance (some people join twice, a few

@@ -37,7 +37,15 @@ pub fn advocate_candidates(
         .lazy()
         .filter(for_threshold(col("score")).gt_eq(lit(s.min_score)).and(col("fatigued").not()))
         .join(active_csqas, key(), key(), JoinArgs::new(JoinType::Anti))
-        .select([col("contact_id"), col("account_id"), col("csm_id"), col("score"), col("tier")]);
+        .select([
+            col("contact_id"),
+            col("account_id"),
+            col("csm_id"),
+            col("score"),
+            col("tier"),
+            col("full_name"),
+            col("account_name"),
+        ]);
 
     let promoter = match &tables.nps {
         Some(nps) => {
@@ -121,6 +129,8 @@ pub fn advocate_candidates(
             col("score"),
             col("tier"),
             col("triggers"),
+            col("full_name"),
+            col("account_name"),
         ])
         .sort(["score", "contact_id"], order(&[true, false]))
         .collect()

@@ -218,8 +218,14 @@ pub fn contact_health(tables: &Tables, calendar: &Calendar, s: &HealthSettings) 
     columns.extend(COMPONENTS.iter().map(|c| {
         (col(format!("{c}_points")) - col(format!("{c}_points_prev"))).alias(format!("{c}_delta_points"))
     }));
+    // Names for the reports, after the spec's columns.
+    columns.extend([col("full_name"), col("account_name")]);
+    let names = tables.contacts.clone().lazy().select([col("contact_id"), col("full_name")]);
+    let accounts = tables.accounts.clone().lazy().select([col("account_id"), col("account_name")]);
     now.join(prev, [col("contact_id")], [col("contact_id")], JoinArgs::new(JoinType::Left))
         .join(asks, [col("contact_id")], [col("contact_id")], JoinArgs::new(JoinType::Left))
+        .join(names, [col("contact_id")], [col("contact_id")], JoinArgs::new(JoinType::Left))
+        .join(accounts, [col("account_id")], [col("account_id")], JoinArgs::new(JoinType::Left))
         .select(columns)
         .sort(["contact_id"], SortMultipleOptions::default())
         .collect()

@@ -122,10 +122,27 @@ pub fn second_order(
 
     let already = col("new_account_already_customer");
     let action_start = d - Days::new(u64::from(s.action_window_days) - 1);
+    let names = |key: &str, name: &str| {
+        tables.accounts.clone().lazy().select([col("account_id").alias(key), col("account_name").alias(name)])
+    };
+    let people = tables.contacts.clone().lazy().select([col("contact_id"), col("full_name")]);
     moves
         .lazy()
         .join(repurchases, [col(MOVE)], [col(MOVE)], left())
         .join(referrals, [col(MOVE)], [col(MOVE)], left())
+        .join(people, [col("contact_id")], [col("contact_id")], left())
+        .join(
+            names("old_account_id", "old_account_name"),
+            [col("old_account_id")],
+            [col("old_account_id")],
+            left(),
+        )
+        .join(
+            names("new_account_id", "new_account_name"),
+            [col("new_account_id")],
+            [col("new_account_id")],
+            left(),
+        )
         .select([
             col("contact_id"),
             col("moved_on"),
@@ -146,6 +163,10 @@ pub fn second_order(
             col("referrals_won").fill_null(lit(0i64)),
             col("referral_amount").fill_null(lit(0.0)),
             col("moved_on").gt_eq(date(action_start)).and(col("customer_now").not()).alias("sales_action"),
+            // Names for the reports, after the spec's columns.
+            col("full_name"),
+            col("old_account_name"),
+            col("new_account_name"),
         ])
         .sort(["moved_on", "contact_id"], order(&[false, false]))
         .collect()
@@ -171,6 +192,9 @@ fn empty_second_order() -> PolarsResult<DataFrame> {
         ints("referrals_won"),
         floats("referral_amount"),
         bools("sales_action"),
+        text("full_name"),
+        text("old_account_name"),
+        text("new_account_name"),
     ])
 }
 

@@ -1,0 +1,224 @@
+//! The reports: `board.html`/`board.md` (the monthly board pack), `csm.html`/`csm.md` (the CSM
+//! comparison) and `index.html` (the dashboard a scheduled job publishes), rendered from
+//! templates with charts drawn as inline SVG. Markdown reports link the same charts as files
+//! in `charts/`. Everything shown comes from the output tables and the run's provenance.
+
+pub mod charts;
+pub mod data;
+pub mod format;
+pub mod narrative;
+pub mod templates;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use minijinja::context;
+use minijinja::value::Value;
+use serde::Serialize;
+
+use crate::calendar::Calendar;
+use crate::config::Pipeline;
+use crate::error::Result;
+use crate::metrics::Computed;
+use crate::provenance::{Hashes, VERSION};
+use charts::Chart;
+use data::{Person, ReportData};
+use templates::Templates;
+
+/// Where a run's inputs came from, for the reports' footers.
+#[derive(Debug, Clone, Serialize)]
+pub struct Source {
+    pub table: String,
+    pub path: String,
+    /// The first 12 hex digits of the file's SHA-256 (of each file for a folder or glob).
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct Provenance {
+    as_of: String,
+    version: String,
+    pipeline: String,
+    pipeline_sha256: String,
+    sources: Vec<Source>,
+}
+
+fn provenance(pipeline: &Pipeline, calendar: &Calendar, hashes: &Hashes) -> Provenance {
+    let short = |sha: &str| sha.chars().take(12).collect::<String>();
+    let sources = hashes
+        .inputs
+        .iter()
+        .flat_map(|(table, files)| {
+            files.iter().map(move |(path, sha)| Source {
+                table: table.name().to_string(),
+                path: path.clone(),
+                sha256: short(sha),
+            })
+        })
+        .collect();
+    Provenance {
+        as_of: calendar.as_of.to_string(),
+        version: VERSION.to_string(),
+        pipeline: pipeline.path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default(),
+        pipeline_sha256: short(&hashes.pipeline),
+        sources,
+    }
+}
+
+fn chart_value(chart: &Option<Chart>) -> Value {
+    match chart {
+        Some(c) => context! {
+            id => c.id,
+            title => c.title,
+            alt => c.alt,
+            file => c.file(),
+            svg => Value::from_safe_string(c.svg.clone()),
+        },
+        None => Value::from(()),
+    }
+}
+
+/// The contacts whose score moved most, largest move first.
+fn biggest_moves<'a>(people: impl Iterator<Item = &'a Person>, n: usize) -> Vec<&'a Person> {
+    let mut moved: Vec<&Person> = people.filter(|p| p.score_delta.is_some_and(|d| d.abs() >= 0.05)).collect();
+    moved.sort_by(|a, b| {
+        let (da, db) = (a.score_delta.unwrap_or(0.0).abs(), b.score_delta.unwrap_or(0.0).abs());
+        db.total_cmp(&da).then(a.contact_id.cmp(&b.contact_id))
+    });
+    moved.truncate(n);
+    moved
+}
+
+/// Renders every report; returns the files to write, by path relative to the output folder.
+pub fn render(
+    computed: &Computed,
+    calendar: &Calendar,
+    pipeline: &Pipeline,
+    hashes: &Hashes,
+) -> Result<Vec<(PathBuf, Vec<u8>)>> {
+    let settings = &pipeline.settings.reports;
+    let currency = settings.currency.as_str();
+    let data = ReportData::read(computed)?;
+    let templates = Templates::new(settings.templates.as_deref(), currency)?;
+    let company = settings.company.clone().unwrap_or_else(|| "Customer advocacy".to_string());
+    let top_n = settings.top_n;
+
+    let funnel = (data.funnel_row("referral"), data.funnel_row("other"));
+    let board_charts = [
+        charts::revenue_by_month(&data.months, currency),
+        charts::csqas_by_month(&data.months),
+        charts::health_tiers(&data.tiers),
+        match funnel {
+            (Some(r), Some(o)) => charts::referral_vs_other(r, o),
+            _ => None,
+        },
+        charts::program_reach(&data.months),
+    ];
+    let comparison = charts::csm_comparison(&data.scorecard);
+    let mut chart_map = BTreeMap::new();
+    for chart in board_charts.iter().chain(std::iter::once(&comparison)) {
+        if let Some(c) = chart {
+            chart_map.insert(c.id.clone(), chart_value(chart));
+        }
+    }
+    let chart_or_none = |id: &str| chart_map.get(id).cloned().unwrap_or(Value::from(()));
+
+    let period_label = format::month_label(&calendar.period.start.format("%Y-%m").to_string(), true);
+    let prev_label = format::month_label(&calendar.prev_period.start.format("%Y-%m").to_string(), true);
+    let window = |name: &str| data.window(name).map(Value::from_serialize).unwrap_or(Value::from(()));
+    let health_total: usize = data.people.len();
+    let common = context! {
+        company => company,
+        currency => currency,
+        as_of => calendar.as_of.to_string(),
+        as_of_label => format::day(calendar.as_of),
+        period_label => period_label,
+        prev_label => prev_label,
+        t12m_label => format!("{} to {}", format::day(calendar.t12m().start), format::day(calendar.t12m().end)),
+        provenance => Value::from_serialize(provenance(pipeline, calendar, hashes)),
+        quality => Value::from_serialize(&data.quality),
+        quality_note => narrative::quality_note(&data),
+        kpis => Value::from_serialize(narrative::kpis(&data, currency)),
+        benchmarks => context! {
+            conversion_lift => narrative::benchmark::CONVERSION_LIFT,
+            cycle_reduction => narrative::benchmark::CYCLE_REDUCTION,
+            retention_lift => narrative::benchmark::RETENTION_LIFT,
+            repurchase_rate => narrative::benchmark::REPURCHASE_RATE,
+            referral_conversion => narrative::benchmark::REFERRAL_CONVERSION,
+        },
+    };
+
+    let board = context! {
+        ..common.clone(),
+        ..context! {
+            sentences => narrative::sentences(&data, currency, pipeline.settings.second_order.gross_margin),
+            charts => context! {
+                revenue => chart_or_none("revenue_by_month"),
+                csqas => chart_or_none("csqas_by_month"),
+                tiers => chart_or_none("health_tiers"),
+                referral => chart_or_none("referral_vs_other"),
+                reach => chart_or_none("program_reach"),
+            },
+            months => Value::from_serialize(&data.months),
+            period => window("period"),
+            prev_period => window("prev_period"),
+            t12m => window("t12m"),
+            funnel => Value::from_serialize(&data.funnel),
+            retention => Value::from_serialize(&data.retention),
+            referrers => Value::from_serialize(data.referrers.iter().take(top_n).collect::<Vec<_>>()),
+            actions => Value::from_serialize(data.moves.iter().filter(|m| m.sales_action).collect::<Vec<_>>()),
+            second_order => Value::from_serialize(&data.second_order),
+            tiers => Value::from_serialize(data.tiers.iter().map(|(t, now, prev)| context!{tier => t.replace('_', " "), now => now, prev => prev}).collect::<Vec<_>>()),
+            contacts_scored => health_total,
+        }
+    };
+
+    let csms: Vec<Value> = data
+        .scorecard
+        .iter()
+        .map(|row| {
+            let mine = |p: &&Person| p.csm_id.as_deref() == Some(row.csm_id.as_str());
+            let candidates: Vec<_> = data
+                .candidates
+                .iter()
+                .filter(|c| c.csm_id.as_deref() == Some(row.csm_id.as_str()))
+                .take(top_n)
+                .collect();
+            let fatigued: Vec<&Person> = data.people.iter().filter(mine).filter(|p| p.fatigued).collect();
+            let moves = biggest_moves(data.people.iter().filter(mine), top_n);
+            context! {
+                row => Value::from_serialize(row),
+                candidates => Value::from_serialize(&candidates),
+                fatigued => Value::from_serialize(&fatigued),
+                moves => Value::from_serialize(&moves),
+            }
+        })
+        .collect();
+    let csm = context! {
+        ..common.clone(),
+        ..context! {
+            scorecard => Value::from_serialize(&data.scorecard),
+            chart => chart_or_none("csm_comparison"),
+            csms => csms,
+            top_n => top_n,
+        }
+    };
+    let index = context! {
+        ..common,
+        ..context! {
+            tables => computed.tables.iter().map(|(name, df)| context!{name => name, rows => df.height()}).collect::<Vec<_>>(),
+        }
+    };
+
+    let mut files: Vec<(PathBuf, Vec<u8>)> = vec![
+        ("board.html".into(), templates.render("board.html", &board)?.into_bytes()),
+        ("board.md".into(), templates.render("board.md", &board)?.into_bytes()),
+        ("csm.html".into(), templates.render("csm.html", &csm)?.into_bytes()),
+        ("csm.md".into(), templates.render("csm.md", &csm)?.into_bytes()),
+        ("index.html".into(), templates.render("index.html", &index)?.into_bytes()),
+    ];
+    for chart in board_charts.iter().chain(std::iter::once(&comparison)).flatten() {
+        files.push((PathBuf::from(chart.file()), chart.svg.clone().into_bytes()));
+    }
+    Ok(files)
+}

@@ -1,0 +1,312 @@
+//! The board pack's sentences, written from the numbers. Each one says what happened, compares
+//! it with the previous period or a published benchmark, and falls back to a plain statement
+//! when a number cannot be computed (a zero denominator is "n/a", never a made-up figure).
+
+use serde::Serialize;
+
+use super::data::{Month, ReportData};
+use super::format::{money_short, month_label, number, percent};
+
+/// Published benchmarks the board pack quotes next to the program's own numbers.
+pub mod benchmark {
+    /// Referred B2B deals convert about 70% better...
+    pub const CONVERSION_LIFT: f64 = 0.70;
+    /// ...and close about 69% faster.
+    pub const CYCLE_REDUCTION: f64 = 0.69;
+    /// Referred customers retain about 37% better.
+    pub const RETENTION_LIFT: f64 = 0.37;
+    /// About 10% of champions' new companies buy.
+    pub const REPURCHASE_RATE: f64 = 0.10;
+    /// About 1 in 3 champions' referrals convert.
+    pub const REFERRAL_CONVERSION: f64 = 1.0 / 3.0;
+}
+
+/// A headline number with its comparison.
+#[derive(Debug, Clone, Serialize)]
+pub struct Kpi {
+    pub label: String,
+    pub value: String,
+    /// The comparison line (previous period, share, or benchmark).
+    pub detail: String,
+    /// `up`, `down` or `flat` against the previous period; empty when not comparable.
+    pub trend: String,
+}
+
+fn trend(now: Option<f64>, before: Option<f64>) -> String {
+    match (now, before) {
+        (Some(a), Some(b)) if a > b + 1e-9 => "up".into(),
+        (Some(a), Some(b)) if a < b - 1e-9 => "down".into(),
+        (Some(_), Some(_)) => "flat".into(),
+        _ => String::new(),
+    }
+}
+
+/// "up from", "down from", or "the same as".
+fn versus(now: f64, before: f64) -> &'static str {
+    if now > before {
+        "up from"
+    } else if now < before {
+        "down from"
+    } else {
+        "the same as"
+    }
+}
+
+fn better_or_worse(lift: f64, better: &str, worse: &str) -> String {
+    if lift >= 0.0 {
+        format!("{} {better}", percent(Some(lift), 0))
+    } else {
+        format!("{} {worse}", percent(Some(-lift), 0))
+    }
+}
+
+/// NPS over every month shown, weighted by responses (`sum(nps * responses) / sum(responses)`,
+/// which is promoters minus detractors per 100 responses), and the number of responses.
+pub fn nps_over(months: &[Month]) -> Option<(f64, f64)> {
+    let (net, responses) = months
+        .iter()
+        .filter_map(|m| Some((m.nps? * m.nps_responses? / 100.0, m.nps_responses?)))
+        .fold((0.0, 0.0), |(a, b), (x, y)| (a + x, b + y));
+    (responses > 0.0).then(|| (100.0 * net / responses, responses))
+}
+
+/// `1 referral`, `2 referrals`.
+fn count_of(n: i64, singular: &str, plural: &str) -> String {
+    format!("{n} {}", if n == 1 { singular } else { plural })
+}
+
+/// The two program months the board compares: the period's month and the one before.
+fn this_and_last(months: &[Month]) -> (Option<&Month>, Option<&Month>) {
+    let n = months.len();
+    (months.last(), n.checked_sub(2).and_then(|i| months.get(i)))
+}
+
+pub fn kpis(data: &ReportData, currency: &str) -> Vec<Kpi> {
+    let (now, before) = this_and_last(&data.months);
+    let prev_label = before.map(|m| month_label(&m.month, true)).unwrap_or_default();
+    let mut kpis = Vec::new();
+    if let (Some(now), Some(before)) = (now, before) {
+        kpis.push(Kpi {
+            label: "New CSQAs".into(),
+            value: number(Some(now.new_csqas as f64), 0),
+            detail: format!("{} in {prev_label}", before.new_csqas),
+            trend: trend(Some(now.new_csqas as f64), Some(before.new_csqas as f64)),
+        });
+        kpis.push(Kpi {
+            label: "Active CSQAs".into(),
+            value: number(Some(now.active_csqas as f64), 0),
+            detail: format!("{} at the end of {prev_label}", before.active_csqas),
+            trend: trend(Some(now.active_csqas as f64), Some(before.active_csqas as f64)),
+        });
+    }
+    if let (Some(p), Some(q)) = (data.window("period"), data.window("prev_period")) {
+        kpis.push(Kpi {
+            label: "Influenced revenue".into(),
+            value: money_short(Some(p.influenced_won_amount), currency),
+            detail: format!(
+                "{} of won revenue; {} in {prev_label}",
+                percent(p.influenced_share, 0),
+                money_short(Some(q.influenced_won_amount), currency)
+            ),
+            trend: trend(Some(p.influenced_won_amount), Some(q.influenced_won_amount)),
+        });
+        kpis.push(Kpi {
+            label: "Referral-sourced revenue".into(),
+            value: money_short(Some(p.sourced_amount), currency),
+            detail: format!("{} in {prev_label}", money_short(Some(q.sourced_amount), currency)),
+            trend: trend(Some(p.sourced_amount), Some(q.sourced_amount)),
+        });
+    }
+    if let Some(r) = data.funnel_row("referral") {
+        kpis.push(Kpi {
+            label: "Referral conversion lift".into(),
+            value: r.conversion_lift.map(|v| format!("{:+.0}%", v * 100.0)).unwrap_or_else(|| "n/a".into()),
+            detail: format!("last 12 months; benchmark +{:.0}%", benchmark::CONVERSION_LIFT * 100.0),
+            trend: String::new(),
+        });
+        kpis.push(Kpi {
+            label: "Referral cycle reduction".into(),
+            value: percent(r.cycle_reduction, 0),
+            detail: format!("faster to close; benchmark {:.0}%", benchmark::CYCLE_REDUCTION * 100.0),
+            trend: String::new(),
+        });
+    }
+    if let Some((nps, responses)) = nps_over(&data.months) {
+        let latest = now.map(|m| match m.nps {
+            Some(v) => format!("{}: {}", month_label(&m.month, true), number(Some(v), 0)),
+            None => format!("no responses in {}", month_label(&m.month, true)),
+        });
+        kpis.push(Kpi {
+            label: "NPS, last 12 months".into(),
+            value: number(Some(nps), 0),
+            detail: format!("{} responses; {}", number(Some(responses), 0), latest.unwrap_or_default()),
+            trend: String::new(),
+        });
+    }
+    let s = &data.second_order;
+    kpis.push(Kpi {
+        label: "Second-order revenue".into(),
+        value: money_short(Some(s.second_order_revenue), currency),
+        detail: format!("value {}", money_short(s.second_order_value, currency)),
+        trend: String::new(),
+    });
+    kpis
+}
+
+pub fn sentences(data: &ReportData, currency: &str, gross_margin: f64) -> Vec<String> {
+    let mut out = Vec::new();
+    let money = |v: f64| money_short(Some(v), currency);
+    let (now, before) = this_and_last(&data.months);
+    if let (Some(now), Some(before)) = (now, before) {
+        let (this, last) = (month_label(&now.month, true), month_label(&before.month, true));
+        out.push(format!(
+            "{} in {this}, {} {} in {last}; {} are active at month end.",
+            count_of(now.new_csqas, "new CS Qualified Advocate", "new CS Qualified Advocates"),
+            versus(now.new_csqas as f64, before.new_csqas as f64),
+            before.new_csqas,
+            now.active_csqas
+        ));
+    }
+    if let Some(p) = data.window("period") {
+        let this = now.map(|m| month_label(&m.month, true)).unwrap_or_default();
+        if p.won_amount > 0.0 {
+            out.push(format!(
+                "Advocates influenced {} of the {} won in {this} ({}); referrals sourced {}.",
+                money(p.influenced_won_amount),
+                money(p.won_amount),
+                percent(p.influenced_share, 0),
+                money(p.sourced_amount)
+            ));
+        } else {
+            out.push(format!("No in-scope deals were won in {this}."));
+        }
+    }
+    if let Some(t) = data.window("t12m") {
+        if t.won_amount > 0.0 {
+            let rates = match (t.win_rate_influenced, t.win_rate_other) {
+                (Some(a), Some(b)) => format!(
+                    "; influenced deals were won {} of the time against {} for the rest",
+                    percent(Some(a), 0),
+                    percent(Some(b), 0)
+                ),
+                _ => String::new(),
+            };
+            out.push(format!(
+                "Over the last 12 months advocates influenced {} of won revenue ({} of {}){rates}.",
+                percent(t.influenced_share, 0),
+                money(t.influenced_won_amount),
+                money(t.won_amount)
+            ));
+        }
+    }
+    if let (Some(r), Some(o)) = (data.funnel_row("referral"), data.funnel_row("other")) {
+        match r.conversion_lift {
+            Some(lift) => out.push(format!(
+                "Referral deals converted {} than other deals ({} of referral deals won against {}); the \
+                 published benchmark is {:.0}% better.",
+                better_or_worse(lift, "better", "worse"),
+                percent(r.conversion, 0),
+                percent(o.conversion, 0),
+                benchmark::CONVERSION_LIFT * 100.0
+            )),
+            None => out.push(
+                "There were not enough new-business deals in the last 12 months to compare referral conversion."
+                    .into(),
+            ),
+        }
+        if let Some(reduction) = r.cycle_reduction {
+            out.push(format!(
+                "Won referral deals closed {} (median {} days against {}); the benchmark is {:.0}% faster.",
+                better_or_worse(reduction, "faster", "slower"),
+                number(r.median_cycle_days, 0),
+                number(o.median_cycle_days, 0),
+                benchmark::CYCLE_REDUCTION * 100.0
+            ));
+        }
+    }
+    if let (Some(r), Some(o)) = (data.retention_row("referral"), data.retention_row("other")) {
+        if r.cohort_size > 0 && o.cohort_size > 0 {
+            let churn = match r.churn_reduction {
+                Some(c) if c >= 1.0 - 1e-9 => ": no referred customer churned".to_string(),
+                Some(c) => format!(", so referred customers churned {}", better_or_worse(c, "less", "more")),
+                None => String::new(),
+            };
+            out.push(format!(
+                "In their first year {} of referred customers stayed against {} of others{churn}; the \
+                 benchmark is about {:.0}% better retention.",
+                percent(r.retention_rate, 0),
+                percent(o.retention_rate, 0),
+                benchmark::RETENTION_LIFT * 100.0
+            ));
+        }
+    }
+    if let Some((nps, responses)) = nps_over(&data.months) {
+        let latest = match now.and_then(|m| m.nps.map(|v| (m, v))) {
+            Some((m, v)) => format!("; {} alone scored {}", month_label(&m.month, true), number(Some(v), 0)),
+            None => String::new(),
+        };
+        out.push(format!(
+            "NPS over the last 12 months is {} from {} responses{latest}.",
+            number(Some(nps), 0),
+            number(Some(responses), 0)
+        ));
+    }
+    let s = &data.second_order;
+    if s.champions_moved > 0 {
+        let lifetime = match (s.expected_lifetime_years, s.second_order_value) {
+            (Some(years), Some(value)) => format!(
+                ", worth {} over an expected {}-year customer life at {} gross margin",
+                money(value),
+                number(Some(years), 1),
+                percent(Some(gross_margin), 0)
+            ),
+            _ => String::new(),
+        };
+        let referrals = if s.referrals > 0 {
+            format!(
+                " Their {} won {} ({}; benchmark about 1 in 3).",
+                count_of(s.referrals, "referral", "referrals"),
+                s.referrals_won,
+                percent(s.referral_conversion, 0)
+            )
+        } else {
+            " They have not referred anyone since moving.".to_string()
+        };
+        out.push(format!(
+            "{} changed jobs; {} went to companies that were not yet customers and {} of those bought ({}; \
+             benchmark about {:.0}%).{referrals} Second-order revenue is {}{lifetime}.",
+            count_of(s.champions_moved, "champion", "champions"),
+            s.eligible,
+            s.repurchased,
+            percent(s.repurchase_rate, 0),
+            benchmark::REPURCHASE_RATE * 100.0,
+            money(s.second_order_revenue)
+        ));
+    } else {
+        out.push("No champion has changed jobs yet.".into());
+    }
+    out
+}
+
+/// The data-quality footnote.
+pub fn quality_note(data: &ReportData) -> String {
+    let read: i64 = data.quality.iter().map(|q| q.rows_read).sum();
+    let rejected: i64 = data.quality.iter().map(|q| q.rows_rejected).sum();
+    let tables = data.quality.len();
+    if rejected == 0 {
+        format!("All {} rows of the {tables} inputs passed the checks.", number(Some(read as f64), 0))
+    } else {
+        let worst: Vec<String> = data
+            .quality
+            .iter()
+            .filter(|q| q.rows_rejected > 0)
+            .map(|q| format!("{} {}", q.table.replace('_', " "), number(Some(q.rows_rejected as f64), 0)))
+            .collect();
+        format!(
+            "{} of {} rows were set aside by the checks ({}); they are listed with the reason in rejects/.",
+            number(Some(rejected as f64), 0),
+            number(Some(read as f64), 0),
+            worst.join(", ")
+        )
+    }
+}

@@ -1,0 +1,130 @@
+//! The template environment. Reports are minijinja templates; the built-in ones are the files
+//! in `reports/`, compiled in, and a pipeline's `[reports] templates` folder replaces them file
+//! by file. Undefined variables are errors (a typo fails loudly), HTML output is escaped, and
+//! Markdown output escapes the characters that would break a table or inject markup.
+
+use std::path::{Path, PathBuf};
+
+use minijinja::{AutoEscape, Environment, Output, State, UndefinedBehavior, Value};
+
+use super::format;
+use crate::error::{Error, Result};
+
+/// The built-in templates, by name.
+pub const BUILT_IN: [(&str, &str); 6] = [
+    ("_layout.html", include_str!("../../reports/_layout.html")),
+    ("board.html", include_str!("../../reports/board.html")),
+    ("board.md", include_str!("../../reports/board.md")),
+    ("csm.html", include_str!("../../reports/csm.html")),
+    ("csm.md", include_str!("../../reports/csm.md")),
+    ("index.html", include_str!("../../reports/index.html")),
+];
+
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+impl Templates {
+    /// The built-in templates, overridden by the files in `custom` when given.
+    pub fn new(custom: Option<&Path>, currency: &str) -> Result<Templates> {
+        if let Some(dir) = custom {
+            if !dir.is_dir() {
+                return Err(Error::config(format!(
+                    "[reports] templates: {} is not a folder; copy reports/ from the repository and point at it",
+                    dir.display()
+                )));
+            }
+        }
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_trim_blocks(true);
+        env.set_lstrip_blocks(true);
+        env.set_keep_trailing_newline(true);
+        env.set_auto_escape_callback(|name| {
+            if name.ends_with(".html") {
+                AutoEscape::Html
+            } else if name.ends_with(".md") {
+                AutoEscape::Custom("markdown")
+            } else {
+                AutoEscape::None
+            }
+        });
+        env.set_formatter(markdown_aware_formatter);
+        let custom: Option<PathBuf> = custom.map(Path::to_path_buf);
+        env.set_loader(move |name| {
+            if let Some(dir) = &custom {
+                let path = dir.join(name);
+                if path.is_file() {
+                    return std::fs::read_to_string(&path).map(Some).map_err(|e| {
+                        minijinja::Error::new(
+                            minijinja::ErrorKind::InvalidOperation,
+                            format!("cannot read template {}: {e}", path.display()),
+                        )
+                    });
+                }
+            }
+            Ok(BUILT_IN.iter().find(|(n, _)| *n == name).map(|(_, text)| text.to_string()))
+        });
+        format::register(&mut env, currency.to_string());
+        Ok(Templates { env })
+    }
+
+    /// Renders the template `name` with `context`.
+    pub fn render(&self, name: &str, context: &Value) -> Result<String> {
+        let template = self.env.get_template(name).map_err(|e| template_error(name, &e))?;
+        template.render(context).map_err(|e| template_error(name, &e))
+    }
+}
+
+fn template_error(name: &str, err: &minijinja::Error) -> Error {
+    let mut message = format!("report template {name}: {err}");
+    let mut source = std::error::Error::source(err);
+    while let Some(inner) = source {
+        message.push_str(&format!(": {inner}"));
+        source = inner.source();
+    }
+    Error::config(message)
+}
+
+/// HTML escaping for `.html` templates as usual; for `.md` templates, a backslash before the
+/// characters that Markdown would read as markup or a table cell break.
+fn markdown_aware_formatter(
+    out: &mut Output,
+    state: &State,
+    value: &Value,
+) -> std::result::Result<(), minijinja::Error> {
+    if state.auto_escape() == AutoEscape::Custom("markdown") {
+        if value.is_safe() || value.is_none() {
+            let text = if value.is_none() { String::new() } else { value.to_string() };
+            return out.write_str(&text).map_err(minijinja::Error::from);
+        }
+        return out.write_str(&escape_markdown(&value.to_string())).map_err(minijinja::Error::from);
+    }
+    minijinja::escape_formatter(out, state, value)
+}
+
+pub fn escape_markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_escaping_keeps_tables_intact() {
+        assert_eq!(escape_markdown("A|B <script>"), "A\\|B \\<script\\>");
+        assert_eq!(escape_markdown("plain text, 12%"), "plain text, 12%");
+    }
+}
