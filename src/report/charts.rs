@@ -257,8 +257,9 @@ pub fn csqas_by_month(months: &[Month]) -> Option<Chart> {
             .bold_line_style(GRID)
             .axis_style(GRAY)
             .x_labels(months.len())
+            // Every other month, counting back from the latest so that it is always labelled.
             .x_label_formatter(&|x| {
-                if x.round() as i64 % 2 == 0 {
+                if (labels.len() as i64 - 1 - x.round() as i64) % 2 == 0 {
                     category(&labels, *x)
                 } else {
                     String::new()

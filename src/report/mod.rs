@@ -71,8 +71,10 @@ fn chart_value(chart: &Option<Chart>) -> Value {
             id => c.id,
             title => c.title,
             alt => c.alt,
-            file => c.file(),
-            svg => Value::from_safe_string(c.svg.clone()),
+            // A path, not text: Markdown must not escape its underscores.
+            file => Value::from_safe_string(c.file()),
+            // Inline in HTML5 an SVG needs no namespace, so the page names no URL at all.
+            svg => Value::from_safe_string(c.svg.replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1)),
         },
         None => Value::from(()),
     }
@@ -100,7 +102,8 @@ pub fn render(
     let currency = settings.currency.as_str();
     let data = ReportData::read(computed)?;
     let templates = Templates::new(settings.templates.as_deref(), currency)?;
-    let company = settings.company.clone().unwrap_or_else(|| "Customer advocacy".to_string());
+    // Titles read "<company>: customer advocacy"; without a company, just "Customer advocacy".
+    let company = settings.company.clone().unwrap_or_default();
     let top_n = settings.top_n;
 
     let funnel = (data.funnel_row("referral"), data.funnel_row("other"));
@@ -134,6 +137,8 @@ pub fn render(
         as_of_label => format::day(calendar.as_of),
         period_label => period_label,
         prev_label => prev_label,
+        period_short => format::month_label(&calendar.period.start.format("%Y-%m").to_string(), false),
+        prev_short => format::month_label(&calendar.prev_period.start.format("%Y-%m").to_string(), false),
         t12m_label => format!("{} to {}", format::day(calendar.t12m().start), format::day(calendar.t12m().end)),
         provenance => Value::from_serialize(provenance(pipeline, calendar, hashes)),
         quality => Value::from_serialize(&data.quality),
