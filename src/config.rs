@@ -46,6 +46,9 @@ pub struct InputSpec {
     /// Canonical column name -> (value in the file -> canonical value), for stages, types,
     /// statuses and roles spelled the organisation's own way.
     pub values: BTreeMap<String, BTreeMap<String, String>>,
+    /// Vendor layouts with numeric locale dates read them day first (`29/3/2024`) instead of
+    /// month first (`3/29/2024`).
+    pub day_first: bool,
 }
 
 /// Every tunable number of the metrics, one pipeline-file table per field. Field docs give
@@ -378,6 +381,8 @@ struct RawInput {
     columns: BTreeMap<String, String>,
     #[serde(default)]
     values: BTreeMap<String, BTreeMap<String, String>>,
+    #[serde(default)]
+    day_first: bool,
 }
 
 impl<'de> Deserialize<'de> for RawInputOrPath {
@@ -514,6 +519,7 @@ impl RawInput {
             format: self.format,
             columns: self.columns,
             values: self.values,
+            day_first: self.day_first,
         }
     }
 }

@@ -29,7 +29,9 @@ pub fn input_files(pipeline: &Pipeline) -> Result<Vec<(TableId, Vec<PathBuf>)>> 
     pipeline
         .inputs
         .iter()
-        .map(|(table, input)| Ok((*table, read::expand(table.name(), &input.path, &input.written)?)))
+        .map(|(table, input)| {
+            Ok((*table, read::expand(table.name(), &input.path, &input.written, read::any_file)?))
+        })
         .collect()
 }
 

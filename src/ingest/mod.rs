@@ -5,6 +5,7 @@
 //! advocacy_activities, then the rest) so that references are checked against the accepted
 //! rows of the tables before them.
 
+pub mod adapters;
 pub mod identity;
 pub mod parse;
 pub mod read;
@@ -85,13 +86,19 @@ pub fn load(pipeline: &Pipeline, usage_window: Window, progress: &dyn Fn(&str)) 
 
     for (table, input) in &pipeline.inputs {
         progress(&format!("reading {}", table.name()));
-        let raw = read::open(table.name(), &input.path, &input.written)?;
+        // A vendor layout maps its file onto canonical columns; `input` then names them.
+        let (raw, input) = match adapters::open(*table, input)? {
+            Some((raw, mapped)) => (raw, std::borrow::Cow::Owned(mapped)),
+            None => {
+                (read::open(table.name(), &input.path, &input.written)?, std::borrow::Cow::Borrowed(input))
+            }
+        };
         let files = raw.files.clone();
-        let validated = validate::validate(*table, raw, input, &refs)?;
+        let validated = validate::validate(*table, raw, &input, &refs)?;
         let (rows, rows_read, rejected) = if *table == TableId::Usage {
-            collect_usage(&validated, input, usage_window)?
+            collect_usage(&validated, &input, usage_window)?
         } else {
-            collect_table(&validated, input)?
+            collect_table(&validated, &input)?
         };
         if rows_read == 0 && table.required() {
             return Err(Error::input(format!(

@@ -38,15 +38,17 @@ impl Format {
 /// An opened input: its files, its columns in file order, and the lazy scan.
 pub struct RawTable {
     pub files: Vec<PathBuf>,
-    /// The file's columns (trimmed names) and their types, in file order.
+    /// Every column validation can read (trimmed names) and its type.
     pub schema: Schema,
-    /// The file's columns plus [`ROW`].
+    /// The columns as they are in the file, which rejects show, in file order.
+    pub file_columns: Vec<String>,
+    /// The columns plus [`ROW`].
     pub frame: LazyFrame,
 }
 
 /// Opens `path` (a file, a folder of Parquet files, or a glob) for the input `table`.
 pub fn open(table: &str, path: &Path, written: &str) -> Result<RawTable> {
-    let files = expand(table, path, written)?;
+    let files = expand(table, path, written, parquet_file)?;
     let format = format_of(table, &files, written)?;
     if format == Format::Csv {
         check_csv_header(table, &files[0], written)?;
@@ -72,7 +74,8 @@ pub fn open(table: &str, path: &Path, written: &str) -> Result<RawTable> {
     if !renames.0.is_empty() {
         frame = frame.rename(renames.0, renames.1, true);
     }
-    Ok(RawTable { files, schema: file_schema, frame })
+    let file_columns = file_schema.iter_names().map(|n| n.to_string()).collect();
+    Ok(RawTable { files, schema: file_schema, file_columns, frame })
 }
 
 fn scan(format: Format, files: &[PathBuf]) -> PolarsResult<LazyFrame> {
@@ -148,9 +151,20 @@ pub fn csv_header(file: &Path) -> std::io::Result<Vec<String>> {
     Ok(names)
 }
 
-/// The files behind an input path: itself, the Parquet files in a folder, or a glob's matches,
-/// sorted so that row numbers and hashes do not depend on the file system's order.
-pub fn expand(table: &str, path: &Path, written: &str) -> Result<Vec<PathBuf>> {
+/// Files a folder input may hold in the canonical layout.
+pub fn parquet_file(path: &Path) -> bool {
+    Format::from_path(path) == Some(Format::Parquet)
+}
+
+/// Files a folder input may hold in a vendor layout (which checks them itself).
+pub fn any_file(path: &Path) -> bool {
+    !path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'))
+}
+
+/// The files behind an input path: itself, the files in a folder that `accept` takes, or a
+/// glob's matches, sorted so that row numbers and hashes do not depend on the file system's
+/// order.
+pub fn expand(table: &str, path: &Path, written: &str, accept: fn(&Path) -> bool) -> Result<Vec<PathBuf>> {
     let text = path.to_string_lossy();
     let mut files: Vec<PathBuf> = if text.contains(['*', '?', '[']) {
         glob::glob(&text)
@@ -162,7 +176,7 @@ pub fn expand(table: &str, path: &Path, written: &str) -> Result<Vec<PathBuf>> {
         std::fs::read_dir(path)
             .map_err(|e| Error::input(format!("input `{table}` ({written}): cannot read the folder: {e}")))?
             .filter_map(|entry| entry.ok().map(|e| e.path()))
-            .filter(|p| p.is_file() && Format::from_path(p) == Some(Format::Parquet))
+            .filter(|p| p.is_file() && accept(p))
             .collect()
     } else if path.is_file() {
         vec![path.to_path_buf()]
@@ -173,9 +187,7 @@ pub fn expand(table: &str, path: &Path, written: &str) -> Result<Vec<PathBuf>> {
         )));
     };
     if files.is_empty() {
-        return Err(Error::input(format!(
-            "input `{table}`: {written} matches no files (a folder or glob must hold .parquet files)"
-        )));
+        return Err(Error::input(format!("input `{table}`: {written} matches no files")));
     }
     files.sort();
     Ok(files)

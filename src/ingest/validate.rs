@@ -283,7 +283,7 @@ pub fn validate(table: TableId, raw: RawTable, input: &InputSpec, refs: &Referen
     frame = frame.with_column(coalesce(&reference_checks).alias(CHECK));
 
     let accepted = accepted_columns(table);
-    let raw_columns = raw.schema.iter_names().map(|n| n.to_string()).collect();
+    let raw_columns = raw.file_columns.clone();
     Ok(Validated { table, frame, checks, raw_columns, accepted })
 }
 

@@ -266,3 +266,12 @@ pub fn number_at(df: &DataFrame, i: usize, column: &str) -> Option<f64> {
         df.column(column).unwrap_or_else(|_| panic!("no column {column}")).cast(&DataType::Float64).unwrap();
     c.f64().unwrap().get(i)
 }
+
+/// Loads every input of a pipeline (usage kept from 2020 on, so nothing is cut by windows).
+pub fn load_all(pipeline: &Path) -> advocacy::ingest::Loaded {
+    use advocacy::{calendar::Window, config::Pipeline, ingest};
+    let p = Pipeline::load(pipeline).unwrap();
+    let end = chrono::NaiveDate::from_ymd_opt(2026, 10, 31).unwrap();
+    let window = Window { start: chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(), end };
+    ingest::load(&p, window, &|_| {}).unwrap()
+}

@@ -1,0 +1,379 @@
+//! Vendor layouts: the exports people really have (Salesforce, HubSpot, Zoom, Qualtrics,
+//! SurveyMonkey, Pendo, Amplitude, Mixpanel) read onto the canonical tables, so that checks,
+//! rejects and metrics are the same whatever the source.
+//!
+//! An adapter turns a vendor file into a raw table that keeps the vendor's own columns (rejects
+//! show those, as they appear in the file) and adds one derived column per canonical column it
+//! can fill. Each layout knows, per canonical column, where the value comes from (candidate
+//! vendor column names, or an expression over several columns); a pipeline's
+//! `columns = { ... }` overrides any of them, and the layout's text fixes (locale dates,
+//! formatted amounts, `--` for empty) apply to overridden columns too. Stage, type, status and
+//! role spellings go through the layout's value map, then the pipeline's `values`.
+
+mod crm;
+mod product;
+mod surveys;
+pub mod text;
+mod zoom;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use polars::prelude::*;
+
+use super::read::{self, RawTable, ROW};
+use super::schema::{Kind, TableId};
+use crate::config::InputSpec;
+use crate::error::{nearest, Error, Result};
+
+/// A vendor export layout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// Salesforce data export or API extract: API field names (`Id`, `AccountId`,
+    /// `StageName`, `IsWon`, ...).
+    Salesforce,
+    /// A Salesforce report exported as CSV: field labels as headers, locale dates, footer lines.
+    SalesforceReport,
+    /// HubSpot CRM exports of companies, contacts and deals.
+    Hubspot,
+    /// Zoom webinar attendee reports.
+    Zoom,
+    /// A Qualtrics survey export (three header rows).
+    Qualtrics,
+    /// A SurveyMonkey export (two header rows).
+    SurveyMonkey,
+    /// A plain survey CSV: `email`, `score`, `date`.
+    SurveyCsv,
+    /// Pendo-style daily usage rollups.
+    Pendo,
+    /// Amplitude raw events (JSON lines).
+    Amplitude,
+    /// Mixpanel raw events (JSON lines).
+    Mixpanel,
+}
+
+const NAMES: [(&str, Layout); 10] = [
+    ("salesforce", Layout::Salesforce),
+    ("salesforce_report", Layout::SalesforceReport),
+    ("hubspot", Layout::Hubspot),
+    ("zoom", Layout::Zoom),
+    ("qualtrics", Layout::Qualtrics),
+    ("surveymonkey", Layout::SurveyMonkey),
+    ("survey_csv", Layout::SurveyCsv),
+    ("pendo", Layout::Pendo),
+    ("amplitude", Layout::Amplitude),
+    ("mixpanel", Layout::Mixpanel),
+];
+
+impl Layout {
+    pub fn name(self) -> &'static str {
+        NAMES.iter().find(|(_, l)| *l == self).map(|(n, _)| *n).unwrap_or("?")
+    }
+
+    fn parse(name: &str, table: TableId) -> Result<Option<Layout>> {
+        if name == "canonical" {
+            return Ok(None);
+        }
+        let layout = NAMES.iter().find(|(n, _)| *n == name).map(|(_, l)| *l).ok_or_else(|| {
+            let hint = nearest(name, NAMES.iter().map(|(n, _)| *n))
+                .map(|n| format!("; did you mean `{n}`?"))
+                .unwrap_or_default();
+            Error::config(format!(
+                "[inputs.{}] format = {name:?} is not a known layout; layouts are canonical, {}{hint}",
+                table.name(),
+                NAMES.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+            ))
+        })?;
+        if !layout.tables().contains(&table) {
+            return Err(Error::config(format!(
+                "[inputs.{}] format = {name:?}: the {name} layout reads {}",
+                table.name(),
+                layout.tables().iter().map(|t| t.name()).collect::<Vec<_>>().join(", ")
+            )));
+        }
+        Ok(Some(layout))
+    }
+
+    /// The canonical tables this layout can fill.
+    pub fn tables(self) -> &'static [TableId] {
+        use TableId::*;
+        match self {
+            Layout::Salesforce => &[Csms, Accounts, Contacts, Opportunities],
+            Layout::SalesforceReport | Layout::Hubspot => &[Accounts, Contacts, Opportunities],
+            Layout::Zoom => &[WebinarAttendance],
+            Layout::Qualtrics | Layout::SurveyMonkey | Layout::SurveyCsv => &[NpsResponses],
+            Layout::Pendo | Layout::Amplitude | Layout::Mixpanel => &[Usage],
+        }
+    }
+}
+
+/// Where a canonical column's value comes from in a vendor file.
+pub enum Source {
+    /// The first of these vendor columns that the file has.
+    Column(&'static [&'static str]),
+    /// An expression over vendor columns, used when all of `needs` are present.
+    Derived { needs: &'static [&'static str], expr: Expr },
+    /// A column found at run time (a survey's NPS question), possibly transformed.
+    Found { column: String, expr: Expr },
+}
+
+/// What a layout says about one canonical table.
+pub struct Recipe {
+    /// Columns a file must have to be this layout (for detection and its error message).
+    pub signature: &'static [&'static str],
+    /// Canonical column -> its source, for the columns the layout can fill.
+    pub sources: Vec<(&'static str, Source)>,
+    /// Canonical column -> (vendor spelling -> canonical value).
+    pub values: Vec<(&'static str, &'static [(&'static str, &'static str)])>,
+    /// Locale dates (month first unless the input says `day_first`).
+    pub locale_dates: bool,
+    /// Amounts with currency symbols and thousands separators.
+    pub formatted_amounts: bool,
+}
+
+/// A vendor file read as text columns, before mapping.
+pub struct VendorFrame {
+    pub files: Vec<PathBuf>,
+    /// Vendor columns (text) plus [`ROW`].
+    pub frame: DataFrame,
+    /// A second header row of labels (survey question texts), by column, when the file has one.
+    pub labels: Vec<String>,
+}
+
+/// Opens `input` through its layout, if it names one or its file is recognisably a vendor
+/// export; `None` means the canonical layout.
+pub fn open(table: TableId, input: &InputSpec) -> Result<Option<(RawTable, InputSpec)>> {
+    let layout = match &input.format {
+        Some(name) => Layout::parse(name, table)?,
+        None => detect(table, input)?,
+    };
+    let Some(layout) = layout else { return Ok(None) };
+    let (raw, input) = match layout {
+        Layout::Amplitude | Layout::Mixpanel => product::events(layout, table, input)?,
+        _ => {
+            let vendor = match layout {
+                Layout::Zoom => zoom::read(input)?,
+                Layout::Qualtrics | Layout::SurveyMonkey => surveys::read_with_header_rows(layout, input)?,
+                Layout::SalesforceReport => crm::read_report(input)?,
+                _ => read_table(table, input)?,
+            };
+            let recipe = match layout {
+                Layout::Salesforce | Layout::SalesforceReport | Layout::Hubspot => crm::recipe(layout, table),
+                Layout::Zoom => zoom::recipe(),
+                Layout::Qualtrics | Layout::SurveyMonkey | Layout::SurveyCsv => {
+                    surveys::recipe(layout, &vendor)
+                }
+                Layout::Pendo | Layout::Amplitude | Layout::Mixpanel => product::pendo_recipe(),
+            };
+            map(layout, table, input, vendor, &recipe)?
+        }
+    };
+    Ok(Some((raw, input)))
+}
+
+/// A vendor file that is a plain table (any format), read as text.
+fn read_table(table: TableId, input: &InputSpec) -> Result<VendorFrame> {
+    let raw = read::open(table.name(), &input.path, &input.written)?;
+    let frame = raw
+        .frame
+        .select(
+            std::iter::once(col(ROW))
+                .chain(raw.file_columns.iter().map(|c| col(c.as_str()).cast(DataType::String)))
+                .collect::<Vec<_>>(),
+        )
+        .collect()
+        .map_err(|e| read::unreadable(table.name(), &input.written, &e))?;
+    Ok(VendorFrame { files: raw.files, frame, labels: Vec::new() })
+}
+
+/// The name of the column that carries a canonical column's value after mapping.
+pub fn mapped(canonical: &str) -> String {
+    format!("__canonical_{canonical}")
+}
+
+/// Applies a recipe (and the pipeline's overrides) to a vendor frame.
+fn map(
+    layout: Layout,
+    table: TableId,
+    input: &InputSpec,
+    vendor: VendorFrame,
+    recipe: &Recipe,
+) -> Result<(RawTable, InputSpec)> {
+    let columns: Vec<String> =
+        vendor.frame.get_column_names().iter().map(|c| c.to_string()).filter(|c| c != ROW).collect();
+    let has = |name: &str| columns.iter().any(|c| c == name);
+    let missing: Vec<&str> = recipe.signature.iter().copied().filter(|c| !has(c)).collect();
+    if !missing.is_empty() {
+        return Err(Error::input(format!(
+            "input `{}` ({}): expected the {} layout, which has the columns {}; missing {}; found columns: {}",
+            table.name(),
+            input.written,
+            layout.name(),
+            recipe.signature.join(", "),
+            missing.join(", "),
+            columns.join(", ")
+        )));
+    }
+    let spec = table.spec();
+    let mut derived = Vec::new();
+    let mut canonical_columns = BTreeMap::new();
+    for column in spec.columns {
+        let source = if let Some(user) = input.columns.get(column.name) {
+            if !has(user) {
+                let hint = nearest(user, columns.iter().map(String::as_str))
+                    .map(|n| format!("; the nearest is `{n}`"))
+                    .unwrap_or_default();
+                return Err(Error::input(format!(
+                    "input `{}` ({}): [inputs.{}.columns] maps {} to `{user}`, which the file does not have{hint}",
+                    table.name(),
+                    input.written,
+                    table.name(),
+                    column.name
+                )));
+            }
+            Some(col(user.as_str()))
+        } else {
+            // The first listed source whose columns the file has.
+            recipe.sources.iter().filter(|(c, _)| *c == column.name).find_map(|(_, source)| match source {
+                Source::Column(names) => names.iter().find(|n| has(n)).map(|n| col(*n)),
+                Source::Derived { needs, expr } => needs.iter().all(|n| has(n)).then(|| expr.clone()),
+                Source::Found { column, expr } => has(column).then(|| expr.clone()),
+            })
+        };
+        let Some(expr) = source else { continue };
+        let fixed = fix_text(expr, column.kind, recipe, input.day_first);
+        derived.push(fixed.alias(mapped(column.name)));
+        canonical_columns.insert(column.name.to_string(), mapped(column.name));
+    }
+    let frame = vendor.frame.lazy().with_columns(derived);
+    let mut frame = frame;
+    let schema = frame.collect_schema().map_err(|e| read::unreadable(table.name(), &input.written, &e))?;
+    let mut values = input.values.clone();
+    for (column, pairs) in &recipe.values {
+        let entry = values.entry(column.to_string()).or_default();
+        for (from, to) in pairs.iter() {
+            entry.entry(from.to_string()).or_insert_with(|| to.to_string());
+        }
+    }
+    let raw = RawTable {
+        files: vendor.files,
+        schema: schema.as_ref().clone().into_iter().filter(|(n, _)| n.as_str() != ROW).collect(),
+        file_columns: columns,
+        frame,
+    };
+    let input = InputSpec {
+        columns: canonical_columns,
+        values,
+        format: Some(layout.name().to_string()),
+        ..input.clone()
+    };
+    Ok((raw, input))
+}
+
+/// The layout's text fixes for a column of the given kind: `--` and blanks are empty; locale
+/// dates become ISO; formatted amounts become plain numbers.
+fn fix_text(expr: Expr, kind: Kind, recipe: &Recipe, day_first: bool) -> Expr {
+    let locale_dates = recipe.locale_dates;
+    let amounts = recipe.formatted_amounts;
+    text_map(expr, move |s| {
+        let s = s.trim();
+        if s.is_empty() || s == "--" {
+            return None;
+        }
+        Some(match kind {
+            Kind::Date if locale_dates => text::iso_date(s, day_first),
+            Kind::Float if amounts => text::plain_amount(s),
+            _ => s.to_string(),
+        })
+    })
+}
+
+/// Applies `f` to every text value of `expr` (null stays null).
+pub fn text_map(expr: Expr, f: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Expr {
+    let f = Arc::new(f);
+    expr.cast(DataType::String).map(
+        move |c| {
+            let out: StringChunked = c.str()?.iter().map(|v| v.and_then(|s| f(s))).collect();
+            Ok(out.with_name(c.name().clone()).into_column())
+        },
+        |_, field| Ok(Field::new(field.name().clone(), DataType::String)),
+    )
+}
+
+/// A text vendor table from parsed records: `header` names the columns, each row keeps its
+/// source row number.
+pub fn frame_from_records(header: &[String], rows: &[(usize, Vec<String>)]) -> PolarsResult<DataFrame> {
+    let mut columns =
+        vec![Column::new(ROW.into(), rows.iter().map(|(n, _)| *n as u32).collect::<Vec<u32>>())];
+    let mut seen = std::collections::HashSet::new();
+    for (i, name) in header.iter().enumerate() {
+        let mut name = if name.is_empty() { format!("column_{}", i + 1) } else { name.clone() };
+        while !seen.insert(name.clone()) {
+            name.push('_');
+        }
+        let values: Vec<Option<String>> = rows
+            .iter()
+            .map(|(_, r)| r.get(i).map(|v| v.trim().to_string()).filter(|v| !v.is_empty()))
+            .collect();
+        columns.push(Column::new(name.into(), values));
+    }
+    DataFrame::new_infer_height(columns)
+}
+
+/// Recognises a vendor export when no layout is named and the file does not have the
+/// canonical required columns.
+fn detect(table: TableId, input: &InputSpec) -> Result<Option<Layout>> {
+    let files = read::expand(table.name(), &input.path, &input.written, read::any_file)?;
+    let first = &files[0];
+    let extension = first.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let names = header_names(first, &extension);
+    let has = |n: &str| names.iter().any(|c| c == n);
+    let canonical = table.spec().columns.iter().filter(|c| c.required).all(|c| has(c.name))
+        && (!table.spec().contact_or_email || has("contact_id") || has("email"));
+    if canonical {
+        return Ok(None);
+    }
+    let head = std::fs::read(first)
+        .map(|b| String::from_utf8_lossy(&b[..b.len().min(4096)]).to_string())
+        .unwrap_or_default();
+    let candidates: &[Layout] = match table {
+        TableId::WebinarAttendance => &[Layout::Zoom],
+        TableId::NpsResponses => &[Layout::Qualtrics, Layout::SurveyMonkey, Layout::SurveyCsv],
+        TableId::Usage => &[Layout::Pendo, Layout::Amplitude, Layout::Mixpanel],
+        TableId::Csms => &[Layout::Salesforce],
+        _ => &[Layout::SalesforceReport, Layout::Hubspot, Layout::Salesforce],
+    };
+    Ok(candidates.iter().copied().find(|layout| match layout {
+        Layout::Zoom => head.contains("Webinar ID") && head.contains("Attendee"),
+        Layout::Qualtrics => has("ResponseId") && head.contains("ImportId"),
+        Layout::SurveyMonkey => has("Respondent ID"),
+        Layout::SurveyCsv => has("email") && has("score") && has("date"),
+        Layout::Pendo => has("visitorId") && has("numMinutes"),
+        Layout::Amplitude => has("user_id") && has("event_time"),
+        Layout::Mixpanel => has("properties") && has("event"),
+        Layout::SalesforceReport => {
+            let tail = std::fs::read_to_string(first).unwrap_or_default();
+            tail.contains("Grand Totals") || tail.contains("salesforce.com, inc.")
+        }
+        Layout::Hubspot => has("Record ID"),
+        Layout::Salesforce => has("Id") && (has("Name") || has("AccountId")),
+    }))
+}
+
+/// Column names of a file's header (CSV: the first record; JSON lines: the first object's
+/// keys; Parquet and Arrow: the schema).
+fn header_names(file: &Path, extension: &str) -> Vec<String> {
+    match extension {
+        "csv" => read::csv_header(file).unwrap_or_default(),
+        "jsonl" | "ndjson" => std::fs::read_to_string(file)
+            .ok()
+            .and_then(|text| text.lines().next().map(str::to_string))
+            .and_then(|line| serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&line).ok())
+            .map(|object| object.keys().cloned().collect())
+            .unwrap_or_default(),
+        _ => {
+            read::open("input", file, &file.to_string_lossy()).map(|raw| raw.file_columns).unwrap_or_default()
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! NPS survey exports: Qualtrics (three header rows: column ids, question texts, import
+//! metadata), SurveyMonkey (two header rows: question texts, answer labels), and a plain
+//! survey CSV with `email`, `score` and `date`.
+//!
+//! The NPS question is found by its shape: in Qualtrics the column that has a `<column>_NPS_GROUP`
+//! companion, in SurveyMonkey the question that asks how likely someone is to recommend. A
+//! comment is the first later question asking for a reason. Either can be named with the
+//! pipeline's `columns` instead. Row numbers in rejects count data rows after the header rows.
+
+use polars::prelude::*;
+
+use super::text;
+use super::{frame_from_records, text_map, Layout, Recipe, Source, VendorFrame};
+use crate::config::InputSpec;
+use crate::error::{Error, Result};
+use crate::ingest::read::{self, ROW};
+
+/// Reads a survey export whose header spans several rows; keeps the question texts.
+pub fn read_with_header_rows(layout: Layout, input: &InputSpec) -> Result<VendorFrame> {
+    let extra = if layout == Layout::Qualtrics { 2 } else { 1 };
+    let files = read::expand("nps_responses", &input.path, &input.written, read::any_file)?;
+    let mut header: Vec<String> = Vec::new();
+    let mut labels: Vec<String> = Vec::new();
+    let mut rows = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).map_err(|e| {
+            Error::input(format!("input `nps_responses` ({}) cannot be read: {e}", file.display()))
+        })?;
+        let records = text::records(&text);
+        if records.len() <= extra {
+            continue;
+        }
+        let names: Vec<String> = records[0].1.iter().map(|f| f.trim().to_string()).collect();
+        if header.is_empty() {
+            header = names;
+            labels = records[1].1.iter().map(|f| f.trim().to_string()).collect();
+        }
+        for (_, record) in records.into_iter().skip(1 + extra) {
+            if !record.iter().all(|f| f.trim().is_empty()) {
+                rows.push((rows.len() + 1, record));
+            }
+        }
+    }
+    let frame = frame_from_records(&header, &rows)?;
+    Ok(VendorFrame { files, frame, labels })
+}
+
+/// The leading whole number of an answer such as `10 - Extremely likely`.
+fn leading_number(column: &str) -> Expr {
+    text_map(col(column), |s| {
+        let digits: String = s.trim().chars().take_while(|c| c.is_ascii_digit()).collect();
+        Some(if digits.is_empty() { s.trim().to_string() } else { digits })
+    })
+}
+
+pub fn recipe(layout: Layout, vendor: &VendorFrame) -> Recipe {
+    let names: Vec<String> = vendor.frame.get_column_names().iter().map(|c| c.to_string()).collect();
+    let label =
+        |i: usize| vendor.labels.get(i.saturating_sub(1)).map(|l| l.to_lowercase()).unwrap_or_default();
+    // The frame's first column is the row number, so column i of `names` is label i - 1.
+    let position = |name: &str| names.iter().position(|n| n == name);
+    match layout {
+        Layout::Qualtrics => {
+            let score = names.iter().find(|n| names.contains(&format!("{n}_NPS_GROUP"))).cloned();
+            let comment = score.as_deref().and_then(position).and_then(|start| {
+                (start + 1..names.len()).find(|&i| {
+                    let l = label(i);
+                    !names[i].ends_with("_NPS_GROUP")
+                        && (l.contains("reason") || l.contains("why") || l.contains("comment"))
+                })
+            });
+            let mut sources = vec![
+                ("response_id", Source::Column(&["ResponseId", "ResponseID"])),
+                ("contact_id", Source::Column(&["ExternalReference", "ExternalDataReference"])),
+                ("email", Source::Column(&["RecipientEmail"])),
+                ("responded_on", Source::Column(&["RecordedDate", "EndDate"])),
+            ];
+            if let Some(score) = score {
+                sources.push(("score", Source::Found { expr: col(score.as_str()), column: score }));
+            }
+            if let Some(i) = comment {
+                sources.push((
+                    "comment",
+                    Source::Found { expr: col(names[i].as_str()), column: names[i].clone() },
+                ));
+            }
+            Recipe {
+                signature: &["ResponseId", "RecordedDate"],
+                sources,
+                values: vec![],
+                locale_dates: false,
+                formatted_amounts: false,
+            }
+        }
+        Layout::SurveyMonkey => {
+            let score = names.iter().find(|n| n.to_lowercase().contains("recommend")).cloned();
+            let comment = score.as_deref().and_then(position).and_then(|start| {
+                (start + 1..names.len()).find(|&i| {
+                    let n = names[i].to_lowercase();
+                    n.contains("reason") || n.contains("why") || label(i).contains("open-ended")
+                })
+            });
+            let mut sources = vec![
+                ("response_id", Source::Column(&["Respondent ID"])),
+                ("email", Source::Column(&["Email Address"])),
+                ("responded_on", Source::Column(&["End Date", "Start Date"])),
+            ];
+            if let Some(score) = score {
+                sources.push(("score", Source::Found { expr: leading_number(&score), column: score }));
+            }
+            if let Some(i) = comment {
+                sources.push((
+                    "comment",
+                    Source::Found { expr: col(names[i].as_str()), column: names[i].clone() },
+                ));
+            }
+            Recipe {
+                signature: &["Respondent ID"],
+                sources,
+                values: vec![],
+                locale_dates: true,
+                formatted_amounts: false,
+            }
+        }
+        _ => Recipe {
+            signature: &["email", "score", "date"],
+            sources: vec![
+                ("response_id", Source::Column(&["response_id", "id"])),
+                (
+                    "response_id",
+                    Source::Derived {
+                        needs: &[],
+                        expr: concat_str([lit("row-"), col(ROW).cast(DataType::String)], "", false),
+                    },
+                ),
+                ("contact_id", Source::Column(&["contact_id"])),
+                ("email", Source::Column(&["email"])),
+                ("responded_on", Source::Column(&["date"])),
+                ("score", Source::Column(&["score"])),
+                ("comment", Source::Column(&["comment", "reason"])),
+            ],
+            values: vec![],
+            locale_dates: false,
+            formatted_amounts: false,
+        },
+    }
+}

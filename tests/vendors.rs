@@ -1,0 +1,209 @@
+//! Vendor layouts: hand-written fixtures in each vendor's documented export format (with its
+//! quirks) load to the same canonical tables as their canonical twins.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use advocacy::ingest::Loaded;
+use common::{cli, load_all, stderr, temp_dir};
+use polars::prelude::*;
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/vendors")
+}
+
+/// A pipeline whose inputs are the canonical base tables, with `overrides` replacing some
+/// inputs (each a TOML value: a path string or an inline table).
+fn pipeline(name: &str, overrides: &[(&str, String)]) -> PathBuf {
+    let base = fixtures().join("base");
+    let mut inputs: Vec<(String, String)> =
+        ["csms", "accounts", "contacts", "opportunities", "advocacy_activities"]
+            .iter()
+            .map(|t| (t.to_string(), format!("{:?}", base.join(format!("{t}.csv")).to_string_lossy())))
+            .collect();
+    for (table, value) in overrides {
+        inputs.retain(|(t, _)| t != table);
+        inputs.push((table.to_string(), value.clone()));
+    }
+    let mut text = String::from("as_of = \"2026-10-31\"\nout = \"out\"\n\n[inputs]\n");
+    for (table, value) in inputs {
+        text.push_str(&format!("{table} = {value}\n"));
+    }
+    text.push_str("\n[quality]\nmax_reject_ratio = 1.0\n");
+    let path = temp_dir(name).join("pipeline.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn file(relative: &str) -> String {
+    format!("{:?}", fixtures().join(relative).to_string_lossy())
+}
+
+fn layout(relative: &str, format: &str) -> String {
+    format!("{{ path = {}, format = \"{format}\" }}", file(relative))
+}
+
+fn table<'a>(loaded: &'a Loaded, name: &str) -> &'a DataFrame {
+    let t = &loaded.tables;
+    match name {
+        "csms" => &t.csms,
+        "accounts" => &t.accounts,
+        "contacts" => &t.contacts,
+        "opportunities" => &t.opportunities,
+        "nps_responses" => t.nps.as_ref().unwrap(),
+        "webinar_attendance" => t.webinars.as_ref().unwrap(),
+        "usage" => t.usage.as_ref().unwrap(),
+        other => panic!("{other}"),
+    }
+}
+
+fn rejects(loaded: &Loaded, name: &str) -> Vec<(i64, String, String)> {
+    let q = loaded.quality.iter().find(|q| q.table.name() == name).unwrap();
+    let r = &q.rejects;
+    (0..r.height())
+        .map(|i| {
+            (
+                r.column("row").unwrap().i64().unwrap().get(i).unwrap(),
+                r.column("column").unwrap().str().unwrap().get(i).unwrap().to_string(),
+                r.column("reason").unwrap().str().unwrap().get(i).unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Loads the vendor pipeline and its canonical twin and compares the given tables.
+fn same_as_twin(name: &str, vendor: &[(&str, String)], twin: &[(&str, String)], tables: &[&str]) -> Loaded {
+    let from_vendor = load_all(&pipeline(&format!("{name}-vendor"), vendor));
+    let from_twin = load_all(&pipeline(&format!("{name}-twin"), twin));
+    for t in tables {
+        let (a, b) = (table(&from_vendor, t), table(&from_twin, t));
+        assert!(a.equals_missing(b), "{name}: {t} differs\nvendor:\n{a}\ncanonical twin:\n{b}");
+        assert!(rejects(&from_twin, t).is_empty(), "{name}: the twin of {t} is clean");
+    }
+    from_vendor
+}
+
+#[test]
+fn salesforce_data_export() {
+    let vendor = [
+        ("csms", layout("salesforce/User.csv", "salesforce")),
+        ("accounts", layout("salesforce/Account.csv", "salesforce")),
+        ("contacts", layout("salesforce/Contact.csv", "salesforce")),
+        ("opportunities", layout("salesforce/Opportunity.csv", "salesforce")),
+    ];
+    let twin = [("opportunities", file("twins/opportunities.csv"))];
+    let loaded =
+        same_as_twin("salesforce", &vendor, &twin, &["csms", "accounts", "contacts", "opportunities"]);
+    for t in ["csms", "accounts", "contacts", "opportunities"] {
+        assert!(rejects(&loaded, t).is_empty(), "{t}: {:?}", rejects(&loaded, t));
+    }
+}
+
+#[test]
+fn salesforce_report_exports_with_locale_dates_and_footers() {
+    let vendor = [
+        ("accounts", layout("salesforce_report/accounts_report.csv", "salesforce_report")),
+        // No format named: recognised by its report footer.
+        ("contacts", file("salesforce_report/contacts_report.csv")),
+        ("opportunities", layout("salesforce_report/opportunities_report.csv", "salesforce_report")),
+    ];
+    let twin = [("opportunities", file("twins/opportunities.csv"))];
+    let loaded = same_as_twin("sf-report", &vendor, &twin, &["accounts", "contacts", "opportunities"]);
+    let q = loaded.quality.iter().find(|q| q.table.name() == "opportunities").unwrap();
+    assert_eq!(q.rows_read, 4, "the Grand Totals, subtotal and copyright lines are not rows");
+}
+
+#[test]
+fn hubspot_exports() {
+    let vendor = [
+        ("accounts", layout("hubspot/companies.csv", "hubspot")),
+        ("contacts", layout("hubspot/contacts.csv", "hubspot")),
+        // Recognised by its Record ID column.
+        ("opportunities", file("hubspot/deals.csv")),
+    ];
+    let twin = [("opportunities", file("twins/opportunities.csv"))];
+    same_as_twin("hubspot", &vendor, &twin, &["accounts", "contacts", "opportunities"]);
+}
+
+#[test]
+fn zoom_attendee_reports_in_a_folder() {
+    let vendor = [("webinar_attendance", layout("zoom/reports", "zoom"))];
+    let twin = [("webinar_attendance", file("twins/webinar_attendance.csv"))];
+    let loaded = same_as_twin("zoom", &vendor, &twin, &["webinar_attendance"]);
+    let webinars = table(&loaded, "webinar_attendance");
+    // Bob joined twice (29 + 25 minutes): one merged row; the registrant who never joined
+    // (`--`) is registered and not attended.
+    assert_eq!(webinars.height(), 7);
+    let q = loaded.quality.iter().find(|q| q.table.name() == "webinar_attendance").unwrap();
+    assert_eq!((q.rows_read, q.rows_rejected), (8, 0));
+}
+
+#[test]
+fn survey_exports() {
+    for (name, vendor, twin) in [
+        ("qualtrics", layout("surveys/qualtrics.csv", "qualtrics"), "twins/nps_qualtrics.csv"),
+        ("surveymonkey", layout("surveys/surveymonkey.csv", "surveymonkey"), "twins/nps_surveymonkey.csv"),
+        ("survey-csv", file("surveys/scores.csv"), "twins/nps_survey_csv.csv"),
+    ] {
+        let loaded = same_as_twin(
+            name,
+            &[("nps_responses", vendor)],
+            &[("nps_responses", file(twin))],
+            &["nps_responses"],
+        );
+        assert!(rejects(&loaded, "nps_responses").is_empty(), "{name}");
+    }
+}
+
+#[test]
+fn pendo_daily_rollups() {
+    let vendor = [("usage", file("product/pendo.csv"))];
+    let twin = [("usage", file("twins/usage_pendo.csv"))];
+    same_as_twin("pendo", &vendor, &twin, &["usage"]);
+}
+
+#[test]
+fn raw_event_streams_roll_up_and_keep_unreadable_events() {
+    for (name, vendor) in
+        [("amplitude", file("product/amplitude.jsonl")), ("mixpanel", file("product/mixpanel.jsonl"))]
+    {
+        // C1: three events in minutes 14:05, 14:05 and 14:07 -> 2 active minutes, 3 events.
+        // bob@acme.com: one event at 23:59:59.999 on 10-11 (UTC) -> 1 minute.
+        let loaded = same_as_twin(
+            name,
+            &[("usage", vendor)],
+            &[("usage", file("twins/usage_events.csv"))],
+            &["usage"],
+        );
+        // Line 5 has no user, line 6 a time that does not parse: rejected, not dropped.
+        assert_eq!(
+            rejects(&loaded, "usage"),
+            [
+                (5, "contact_id".to_string(), "missing_required".to_string()),
+                (6, "date".to_string(), "invalid_date".to_string())
+            ],
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn a_file_that_does_not_match_its_layout_says_what_was_expected() {
+    let p = pipeline("wrong-layout", &[("opportunities", layout("base/opportunities.csv", "salesforce"))]);
+    let output = cli(&["validate", p.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr(&output);
+    assert!(message.contains("expected the salesforce layout"), "{message}");
+    assert!(message.contains("found columns: opportunity_id, account_id"), "{message}");
+
+    let p = pipeline("unknown-layout", &[("usage", layout("product/pendo.csv", "pendoo"))]);
+    let output = cli(&["validate", p.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("did you mean `pendo`?"), "{}", stderr(&output));
+
+    let p = pipeline("zoom-not", &[("webinar_attendance", layout("surveys/scores.csv", "zoom"))]);
+    let output = cli(&["validate", p.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("expected a Zoom attendee report"), "{}", stderr(&output));
+}
