@@ -68,14 +68,24 @@ pub enum Command {
         /// Random seed.
         #[arg(long, default_value_t = 42)]
         seed: u64,
-        /// File format of the exports.
+        /// File format of the exports (canonical layout).
         #[arg(long, value_enum, default_value_t = GenerateFormat::Csv)]
         format: GenerateFormat,
+        /// Canonical tables, or the same company written as its tools export it (Salesforce,
+        /// a spreadsheet, Zoom, Qualtrics, Pendo, a job-change tool).
+        #[arg(long, value_enum, default_value_t = GenerateLayout::Canonical)]
+        layout: GenerateLayout,
         /// The day the exports were taken; data runs up to it. Runs as of the end of the
         /// previous month then see a few weeks of "future" rows, as real exports do.
         #[arg(long, value_parser = parse_date, default_value = "2026-11-15")]
         snapshot: NaiveDate,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GenerateLayout {
+    Canonical,
+    Vendor,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -23,11 +23,12 @@ fn main() {
                 validation.over_limit.map_or(Ok(()), Err)
             })
         }
-        Command::Generate { out, scale, seed, format, snapshot } => {
-            generate::write(&generate::Options { out, scale, seed, format, snapshot }).map(|summary| {
-                eprintln!("{summary}");
-            })
-        }
+        Command::Generate { out, scale, seed, format, layout, snapshot } => generate::write(
+            &generate::Options { out, scale, seed, format, layout, snapshot },
+        )
+        .map(|summary| {
+            eprintln!("{summary}");
+        }),
     };
     if let Err(err) = result {
         eprintln!("error: {err}");

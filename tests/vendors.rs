@@ -207,3 +207,29 @@ fn a_file_that_does_not_match_its_layout_says_what_was_expected() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("expected a Zoom attendee report"), "{}", stderr(&output));
 }
+
+#[test]
+fn the_vendor_example_gives_the_canonical_metric_tables() {
+    // The same simulated company, once as canonical tables and once as a Salesforce export,
+    // a spreadsheet, Zoom reports, a Qualtrics export, Pendo Parquet files and a job-change
+    // tool's CSV.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let canonical = common::compute(&root.join("pipelines/monthly_board.toml"));
+    let vendor = common::compute(&root.join("pipelines/vendor_exports.toml"));
+    let mut compared = 0;
+    for (name, df) in &canonical.tables {
+        if name.starts_with("data_quality") {
+            continue; // file names differ, by design
+        }
+        let other = vendor.table(name).unwrap_or_else(|| panic!("no {name} from the vendor exports"));
+        assert!(df.height() > 0, "{name} is empty: the comparison would prove nothing");
+        assert!(df.equals_missing(other), "{name} differs between the canonical and the vendor exports");
+        compared += 1;
+    }
+    assert_eq!(compared, 13);
+    let rows = |c: &advocacy::metrics::Computed| {
+        let q = c.table("data_quality").unwrap();
+        q.column("rows_accepted").unwrap().i64().unwrap().into_no_null_iter().collect::<Vec<_>>()
+    };
+    assert_eq!(rows(&canonical), rows(&vendor), "every row arrives through the vendor layouts");
+}

@@ -11,8 +11,10 @@
 
 mod names;
 mod rng;
+mod vendor;
 mod world;
 
+use std::collections::HashMap;
 use std::fs;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -21,7 +23,7 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 
 use crate::calendar::{epoch_days, from_epoch_days};
-use crate::cli::GenerateFormat;
+use crate::cli::{GenerateFormat, GenerateLayout};
 use crate::error::{Error, Result};
 use rng::mix;
 use world::{Kind, World};
@@ -31,12 +33,14 @@ pub struct Options {
     pub scale: f64,
     pub seed: u64,
     pub format: GenerateFormat,
+    /// Canonical tables, or the same company as its vendors' exports.
+    pub layout: GenerateLayout,
     /// The day the exports were taken.
     pub snapshot: NaiveDate,
 }
 
 /// Days of daily usage before the snapshot (a little over 16 months).
-const USAGE_DAYS: i32 = 490;
+pub(crate) const USAGE_DAYS: i32 = 490;
 
 /// Writes the exports and returns a one-line summary.
 pub fn write(options: &Options) -> Result<String> {
@@ -46,6 +50,13 @@ pub fn write(options: &Options) -> Result<String> {
     fs::create_dir_all(&options.out).map_err(|e| io_error(&options.out, e))?;
     let snapshot = epoch_days(options.snapshot);
     let world = world::simulate(options.scale, options.seed, snapshot);
+    if options.layout == GenerateLayout::Vendor {
+        let counts = vendor::write(&world, options)?;
+        fs::write(options.out.join("pipeline.toml"), vendor_pipeline_file(options))
+            .map_err(|e| io_error(&options.out, e))?;
+        let listed: Vec<String> = counts.iter().map(|(name, n)| format!("{name} {n}")).collect();
+        return Ok(format!("wrote {} (vendor layouts): {}", options.out.display(), listed.join(", ")));
+    }
     let ext = match options.format {
         GenerateFormat::Csv => "csv",
         GenerateFormat::Parquet => "parquet",
@@ -100,6 +111,75 @@ fn pipeline_file(ext: &str, usage_path: &str, options: &Options) -> String {
     text
 }
 
+/// The pipeline that reads `--layout vendor` exports (paths relative to `prefix`).
+pub fn vendor_pipeline(prefix: &str, out: &str, header: &str) -> String {
+    format!(
+        r#"{header}as_of = "2026-10-31"
+out = "{out}"
+
+# Salesforce data export (Setup > Data Export): standard fields map by default; the custom
+# fields this org uses (Customer_Since__c, Churn_Date__c, ARR__c, Segment__c, Region__c,
+# Referrer_Contact__c) are picked up by name.
+[inputs.csms]
+path = "{prefix}salesforce/User.csv"
+format = "salesforce"
+
+[inputs.accounts]
+path = "{prefix}salesforce/Account.csv"
+format = "salesforce"
+
+[inputs.contacts]
+path = "{prefix}salesforce/Contact.csv"
+format = "salesforce"
+
+[inputs.opportunities]
+path = "{prefix}salesforce/Opportunity.csv"
+format = "salesforce"
+
+# The advocacy team's spreadsheet: its own headers and status words, mapped without code.
+[inputs.advocacy_activities]
+path = "{prefix}advocacy_tracker.csv"
+columns = {{ activity_id = "Activity ID", contact_id = "Advocate (Contact ID)", activity_type = "Activity", status = "Status", requested_on = "Asked on", completed_on = "Done on", opportunity_id = "Deal ID" }}
+
+[inputs.advocacy_activities.values.status]
+"Done" = "completed"
+"Asked" = "pending"
+"Said no" = "declined"
+
+# Qualtrics: Data & Analysis > Export > CSV (with "use choice text" off).
+[inputs.nps_responses]
+path = "{prefix}qualtrics/nps_export.csv"
+format = "qualtrics"
+
+# Zoom: Reports > Webinars > Attendee report, one CSV per webinar in a folder.
+[inputs.webinar_attendance]
+path = "{prefix}zoom"
+format = "zoom"
+
+# Pendo: a daily visitor rollup (Data Sync or an aggregation export), monthly Parquet files.
+[inputs.usage]
+path = "{prefix}pendo"
+format = "pendo"
+
+# A job-change tracking tool's export, with its own headers.
+[inputs.job_changes]
+path = "{prefix}job_changes.csv"
+columns = {{ contact_id = "Person CRM ID", moved_on = "Job Change Detected", new_account_id = "New Company CRM ID", new_contact_id = "New Person CRM ID" }}
+
+[reports]
+company = "Northwind Cloud"
+"#
+    )
+}
+
+fn vendor_pipeline_file(options: &Options) -> String {
+    let header = format!(
+        "# Written by `advocacy generate --layout vendor --scale {} --seed {}`: vendor exports as of {}.\n",
+        options.scale, options.seed, options.snapshot
+    );
+    vendor_pipeline("", "out", &header)
+}
+
 fn write_table(path: &Path, df: &mut DataFrame, format: GenerateFormat) -> Result<()> {
     let file = fs::File::create(path).map_err(|e| io_error(path, e))?;
     match format {
@@ -111,7 +191,7 @@ fn write_table(path: &Path, df: &mut DataFrame, format: GenerateFormat) -> Resul
     Ok(())
 }
 
-fn io_error(path: &Path, err: std::io::Error) -> Error {
+pub(crate) fn io_error(path: &Path, err: std::io::Error) -> Error {
     Error::internal(format!("cannot write {}: {err}", path.display()))
 }
 
@@ -180,11 +260,7 @@ fn opportunities(w: &World) -> PolarsResult<DataFrame> {
         Some(false) => variant(&x.id, &["Closed Lost", "lost"]),
         None => "open",
     };
-    let source = |x: &world::Opportunity| match (x.kind, x.referral) {
-        (Kind::Renewal, _) => None,
-        (_, true) => Some(variant(&x.id, &["Referral", "Customer Referral", "Advocate Referral"])),
-        (_, false) => Some(variant(&x.id, &["Website", "Outbound", "Event", "Partner", "Paid Search"])),
-    };
+    let source = lead_source;
     DataFrame::new_infer_height(vec![
         Column::new("opportunity_id".into(), o.iter().map(|x| x.id.as_str()).collect::<Vec<_>>()),
         Column::new(
@@ -204,16 +280,40 @@ fn opportunities(w: &World) -> PolarsResult<DataFrame> {
     ])
 }
 
-fn activities(w: &World) -> PolarsResult<DataFrame> {
-    // Sorted by the day things happened, as an activity log is.
+/// A deal's lead source as the CRM spells it.
+pub(crate) fn lead_source(x: &world::Opportunity) -> Option<&'static str> {
+    match (x.kind, x.referral) {
+        (Kind::Renewal, _) => None,
+        (_, true) => Some(variant(&x.id, &["Referral", "Customer Referral", "Advocate Referral"])),
+        (_, false) => Some(variant(&x.id, &["Website", "Outbound", "Event", "Partner", "Paid Search"])),
+    }
+}
+
+/// Activities with their ids, sorted by the day things happened, as an activity log is.
+pub(crate) fn activities_in_order(w: &World) -> Vec<(String, &world::Activity)> {
     let mut order: Vec<usize> = (0..w.activities.len()).collect();
     order.sort_by_key(|&i| {
         let a = &w.activities[i];
         (a.requested_on.or(a.completed_on), i)
     });
-    let a: Vec<&world::Activity> = order.iter().map(|&i| &w.activities[i]).collect();
+    order.iter().enumerate().map(|(n, &i)| (format!("ACT{:07}", n + 1), &w.activities[i])).collect()
+}
+
+/// Emails that more than one contact has. Rows about those people are written by email in
+/// every layout, so that each layout resolves them to the same contact.
+pub(crate) fn shared_emails(w: &World) -> std::collections::HashSet<&str> {
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for c in &w.contacts {
+        *counts.entry(c.email.as_str()).or_default() += 1;
+    }
+    counts.into_iter().filter(|(_, n)| *n > 1).map(|(e, _)| e).collect()
+}
+
+fn activities(w: &World) -> PolarsResult<DataFrame> {
+    let ordered = activities_in_order(w);
+    let a: Vec<&world::Activity> = ordered.iter().map(|(_, a)| *a).collect();
     DataFrame::new_infer_height(vec![
-        Column::new("activity_id".into(), (1..=a.len()).map(|i| format!("ACT{i:07}")).collect::<Vec<_>>()),
+        Column::new("activity_id".into(), ordered.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>()),
         Column::new(
             "contact_id".into(),
             a.iter().map(|x| w.contacts[x.contact].id.as_str()).collect::<Vec<_>>(),
@@ -254,6 +354,9 @@ fn nps(w: &World) -> PolarsResult<DataFrame> {
 
 fn attendance(w: &World) -> PolarsResult<DataFrame> {
     let a = &w.attendance;
+    let shared = shared_emails(w);
+    let by_email =
+        |x: &world::Attendance| x.by_email || shared.contains(w.contacts[x.contact].email.as_str());
     DataFrame::new_infer_height(vec![
         Column::new(
             "webinar_id".into(),
@@ -266,11 +369,11 @@ fn attendance(w: &World) -> PolarsResult<DataFrame> {
         dates("held_on", a.iter().map(|x| Some(w.webinars[x.webinar].held_on))),
         Column::new(
             "contact_id".into(),
-            a.iter().map(|x| (!x.by_email).then(|| w.contacts[x.contact].id.as_str())).collect::<Vec<_>>(),
+            a.iter().map(|x| (!by_email(x)).then(|| w.contacts[x.contact].id.as_str())).collect::<Vec<_>>(),
         ),
         Column::new(
             "email".into(),
-            a.iter().map(|x| x.by_email.then(|| w.contacts[x.contact].email.as_str())).collect::<Vec<_>>(),
+            a.iter().map(|x| by_email(x).then(|| w.contacts[x.contact].email.as_str())).collect::<Vec<_>>(),
         ),
         Column::new("registered".into(), a.iter().map(|x| x.registered).collect::<Vec<_>>()),
         Column::new("attended".into(), a.iter().map(|x| x.attended).collect::<Vec<_>>()),
@@ -339,7 +442,7 @@ fn write_usage(w: &World, options: &Options) -> Result<usize> {
 }
 
 /// Calls `emit` for every contact with usage on `day`.
-fn for_usage_on<'w, E>(
+pub(crate) fn for_usage_on<'w, E>(
     w: &'w World,
     seed: u64,
     day: i32,
@@ -375,7 +478,7 @@ fn usage_frame(w: &World, seed: u64, start: i32, end: i32) -> PolarsResult<DataF
 }
 
 /// `(YYYY-MM, first day, last day)` of each calendar month touching `[first, last]`.
-fn month_ranges(first: i32, last: i32) -> Vec<(String, i32, i32)> {
+pub(crate) fn month_ranges(first: i32, last: i32) -> Vec<(String, i32, i32)> {
     let mut out = Vec::new();
     let mut start = first;
     while start <= last {

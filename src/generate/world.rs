@@ -601,6 +601,8 @@ fn webinars(world: &mut World, rng: &mut Rng) {
             } else {
                 "attendee"
             };
+            // Panelists are invited, not registered: they count as attendances only.
+            let registered = registered && role == "attendee";
             let minutes = if attended { f64::from(rng.range(10, 60) as i32) } else { 0.0 };
             let by_email = rng.chance(0.2);
             if attended && rng.chance(0.12) {

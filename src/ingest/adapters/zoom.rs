@@ -8,9 +8,9 @@
 //! are Yes/No; dates read like `Mar 22, 2025 19:13:27`. A folder or glob of reports (one per
 //! webinar) is one input.
 //!
-//! Each person row becomes an attendance row of the report's webinar, by email. Attendee rows
-//! registered; hosts and panelists did not (they take part without registering), so they count
-//! as attendances only.
+//! Each person row becomes an attendance row of the report's webinar, by email. An attendee with
+//! a registration time registered; hosts, panelists and walk-ins did not, so they count as
+//! attendances only.
 
 use super::text;
 use super::{frame_from_records, Recipe, Source, VendorFrame};
@@ -123,6 +123,17 @@ pub fn recipe() -> Recipe {
             ("webinar_title", Source::Column(&["Topic"])),
             ("held_on", Source::Column(&["Actual Start Time"])),
             ("email", Source::Column(&["Email"])),
+            (
+                "registered",
+                Source::Derived {
+                    needs: &["Section", "Registration Time"],
+                    expr: when(
+                        col("Section").eq(lit("attendee")).and(col("Registration Time").is_not_null()),
+                    )
+                    .then(lit("true"))
+                    .otherwise(lit("false")),
+                },
+            ),
             (
                 "registered",
                 Source::Derived {
