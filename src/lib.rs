@@ -67,7 +67,6 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
     let loaded = ingest::load(&pipeline, usage_window, &|stage| stages.begin(stage))?;
     let hashes = hashing.join().map_err(|_| Error::internal("the hashing thread panicked"))??;
 
-    stages.begin("computing metrics");
     let over_limit = over_reject_limit(&loaded.quality, pipeline.settings.quality.max_reject_ratio);
     let mut bundle = Bundle {
         rejects: loaded.quality.iter().map(|q| (q.table.name().to_string(), q.rejects.clone())).collect(),
@@ -76,19 +75,22 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
 
     if let Some(message) = over_limit {
         bundle.tables = metrics::quality_tables(&loaded.quality, &[])?;
-        let record = RunRecord {
-            pipeline: &pipeline,
-            calendar: &calendar,
-            hashes: &hashes,
-            quality: &loaded.quality,
-            outputs: table_sizes(&bundle),
-            notes: Vec::new(),
-            error: Some(message.clone()),
-            timings: stages.timings(),
-            total_ms: stages.total_ms(),
-        };
-        bundle.add_file("run.json", record.to_json());
-        let diagnostics = output::publish_failed(&out, &mut bundle)?;
+        stages.begin("writing diagnostics");
+        let outputs = table_sizes(&bundle);
+        let diagnostics = output::publish_failed(&out, &mut bundle, || {
+            let record = RunRecord {
+                pipeline: &pipeline,
+                calendar: &calendar,
+                hashes: &hashes,
+                quality: &loaded.quality,
+                outputs,
+                notes: Vec::new(),
+                error: Some(message.clone()),
+                timings: stages.timings(),
+                total_ms: stages.total_ms(),
+            };
+            vec![("run.json".into(), record.to_json().into_bytes())]
+        })?;
         return Err(Error::RejectRatio {
             message: format!(
                 "{message}\nnothing was published; the rejected rows are in {}",
@@ -98,7 +100,7 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
         });
     }
 
-    let mut computed = metrics::compute(&loaded.tables, &calendar, &pipeline)?;
+    let mut computed = metrics::compute(&loaded.tables, &calendar, &pipeline, &|stage| stages.begin(stage))?;
     computed.tables.extend(metrics::quality_tables(&loaded.quality, &computed.findings)?);
 
     stages.begin("rendering reports");
@@ -109,19 +111,20 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
 
     stages.begin("writing outputs");
     let outputs = table_sizes(&bundle);
-    let record = RunRecord {
-        pipeline: &pipeline,
-        calendar: &calendar,
-        hashes: &hashes,
-        quality: &loaded.quality,
-        outputs,
-        notes: computed.notes,
-        error: None,
-        timings: stages.timings(),
-        total_ms: stages.total_ms(),
-    };
-    bundle.add_file("run.json", record.to_json());
-    output::publish(&out, &mut bundle)?;
+    output::publish(&out, &mut bundle, || {
+        let record = RunRecord {
+            pipeline: &pipeline,
+            calendar: &calendar,
+            hashes: &hashes,
+            quality: &loaded.quality,
+            outputs,
+            notes: computed.notes,
+            error: None,
+            timings: stages.timings(),
+            total_ms: stages.total_ms(),
+        };
+        vec![("run.json".into(), record.to_json().into_bytes())]
+    })?;
     Ok(RunSummary { out, as_of: calendar.as_of, quality: loaded.quality })
 }
 

@@ -30,10 +30,16 @@ impl Bundle {
 }
 
 /// Writes `bundle` to `out`, replacing the previous output only once everything is written.
-/// A stale `<out>.failed/` from an earlier failed run is removed.
-pub fn publish(out: &Path, bundle: &mut Bundle) -> Result<()> {
+/// `last` makes the files written after all others (`run.json`, whose timings then include the
+/// writing). A stale `<out>.failed/` from an earlier failed run is removed.
+pub fn publish(
+    out: &Path,
+    bundle: &mut Bundle,
+    last: impl FnOnce() -> Vec<(PathBuf, Vec<u8>)>,
+) -> Result<()> {
     let staging = sibling(out, "tmp")?;
-    write_into(&staging, bundle)?;
+    let written = last_files(&staging, bundle, last)?;
+    bundle.files.extend(written);
     if out.exists() {
         let old = sibling(out, "old")?;
         fs::rename(out, &old).map_err(|e| io_error(out, e))?;
@@ -54,10 +60,15 @@ pub fn publish(out: &Path, bundle: &mut Bundle) -> Result<()> {
 
 /// Writes the diagnostics of a failed run to `<out>.failed/` (replacing an older one) and
 /// returns that folder. The output folder itself is left alone.
-pub fn publish_failed(out: &Path, bundle: &mut Bundle) -> Result<PathBuf> {
+pub fn publish_failed(
+    out: &Path,
+    bundle: &mut Bundle,
+    last: impl FnOnce() -> Vec<(PathBuf, Vec<u8>)>,
+) -> Result<PathBuf> {
     let failed = failed_folder(out);
     let staging = sibling(out, "failed-tmp")?;
-    write_into(&staging, bundle)?;
+    let written = last_files(&staging, bundle, last)?;
+    bundle.files.extend(written);
     if failed.exists() {
         fs::remove_dir_all(&failed).map_err(|e| io_error(&failed, e))?;
     }
@@ -87,6 +98,24 @@ fn sibling(out: &Path, kind: &str) -> Result<PathBuf> {
     }
     fs::create_dir_all(&path).map_err(|e| io_error(&path, e))?;
     Ok(path)
+}
+
+/// Writes the bundle into `folder`, then the files `last` makes; returns those (already
+/// written) so the bundle lists everything.
+fn last_files(
+    folder: &Path,
+    bundle: &mut Bundle,
+    last: impl FnOnce() -> Vec<(PathBuf, Vec<u8>)>,
+) -> Result<Vec<(PathBuf, Vec<u8>)>> {
+    write_into(folder, bundle)?;
+    let files = last();
+    for (path, contents) in &files {
+        if let Err(e) = write_file(&folder.join(path), contents) {
+            let _ = fs::remove_dir_all(folder);
+            return Err(e);
+        }
+    }
+    Ok(files)
 }
 
 fn write_into(folder: &Path, bundle: &mut Bundle) -> Result<()> {
@@ -153,9 +182,9 @@ mod tests {
     fn publishing_replaces_the_previous_output_whole() {
         let dir = tempdir("publish");
         let out = dir.join("out");
-        publish(&out, &mut bundle("first")).unwrap();
+        publish(&out, &mut bundle("first"), Vec::new).unwrap();
         fs::write(out.join("stray.txt"), "left from before").unwrap();
-        publish(&out, &mut bundle("second")).unwrap();
+        publish(&out, &mut bundle("second"), Vec::new).unwrap();
         assert_eq!(fs::read_to_string(out.join("report.md")).unwrap(), "second");
         assert!(!out.join("stray.txt").exists(), "the old folder is replaced, not merged");
         let leftovers: Vec<_> = fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
@@ -166,12 +195,12 @@ mod tests {
     fn a_failed_run_leaves_the_output_alone_and_writes_beside_it() {
         let dir = tempdir("failed");
         let out = dir.join("monthly");
-        publish(&out, &mut bundle("good")).unwrap();
-        let failed = publish_failed(&out, &mut bundle("diagnostics")).unwrap();
+        publish(&out, &mut bundle("good"), Vec::new).unwrap();
+        let failed = publish_failed(&out, &mut bundle("diagnostics"), Vec::new).unwrap();
         assert_eq!(failed, dir.join("monthly.failed"));
         assert_eq!(fs::read_to_string(out.join("report.md")).unwrap(), "good");
         assert_eq!(fs::read_to_string(failed.join("report.md")).unwrap(), "diagnostics");
-        publish(&out, &mut bundle("good again")).unwrap();
+        publish(&out, &mut bundle("good again"), Vec::new).unwrap();
         assert!(!failed.exists(), "a successful run clears the stale diagnostics");
     }
 

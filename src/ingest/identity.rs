@@ -54,12 +54,6 @@ pub fn merge_webinar_rows(rows: LazyFrame) -> LazyFrame {
     ])
 }
 
-/// Several usage rows for one contact and day are summed (exactly, so in any order).
-pub fn merge_usage_rows(rows: LazyFrame) -> LazyFrame {
-    rows.group_by([col("contact_id"), col("date")])
-        .agg([exact::sum(col("active_minutes")).alias("active_minutes"), col("events").sum()])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -36,7 +36,9 @@ pub struct Tables {
     pub nps: Option<DataFrame>,
     /// One row per contact and webinar (several rows merged as the spec says).
     pub webinars: Option<DataFrame>,
-    /// One row per contact and day, only for the days some metric reads (see [`load`]).
+    /// Accepted usage rows, only for the days some metric reads (see [`load`]), in no particular
+    /// order. Several rows for one contact and day are not merged here: every usage metric sums
+    /// minutes per contact over a window, which adds them up exactly as merging would.
     pub usage: Option<DataFrame>,
     pub job_changes: Option<DataFrame>,
 }
@@ -173,8 +175,7 @@ fn collect_table(validated: &Validated, input: &InputSpec) -> Result<(DataFrame,
 }
 
 /// The usage table can be hundreds of millions of rows: one streaming pass checks every row,
-/// counts them, and keeps the rejected ones and the accepted ones in `window`, which are then
-/// rolled up to one row per contact and day.
+/// counts them, and keeps the rejected ones and the accepted ones in `window`.
 fn collect_usage(
     validated: &Validated,
     input: &InputSpec,
@@ -199,9 +200,6 @@ fn collect_usage(
         return Err(Error::internal("collect_all returned fewer frames than plans"));
     };
     let rows_read = count.column("rows")?.cast(&DataType::UInt64)?.u64()?.get(0).unwrap_or(0);
-    let rows = identity::merge_usage_rows(rows.lazy())
-        .sort(["contact_id", "date"], SortMultipleOptions::default())
-        .collect()?;
     Ok((rows, rows_read, rejected))
 }
 

@@ -125,9 +125,6 @@ fn cleaned(name: &str) -> String {
 fn parsed(name: &str) -> String {
     format!("__p_{name}")
 }
-fn known(name: &str) -> String {
-    format!("__ok_{name}")
-}
 
 /// Checks every row of `raw` as the input `table`.
 pub fn validate(table: TableId, raw: RawTable, input: &InputSpec, refs: &References) -> Result<Validated> {
@@ -136,37 +133,61 @@ pub fn validate(table: TableId, raw: RawTable, input: &InputSpec, refs: &Referen
     let present = |c: &Spec| raw.schema.contains(source_name(input, c.name));
     check_required_columns(table, &raw, input)?;
 
-    // Stage 1: clean every canonical column (absent optional columns are null).
+    // Stage 1: clean every canonical column (absent optional columns are null). Text is
+    // trimmed; a column that already has a typed value (a Parquet date, number) is used as is.
+    let dtype_of = |c: &Spec| raw.schema.get(source_name(input, c.name)).cloned();
     let mut stage = Vec::new();
     for c in spec.columns {
         let source =
             if present(c) { col(source_name(input, c.name)) } else { lit(NULL).cast(DataType::String) };
-        let clean = match c.kind {
-            Kind::Text => parse::map_expr(source, parse::clean_text, DataType::String),
+        let clean = match (c.kind, dtype_of(c)) {
+            (Kind::Text, _) => parse::map_expr(source, parse::clean_text, DataType::String),
+            (_, Some(dtype)) if dtype != DataType::String => source,
             _ => source.map(parse::clean, |_, f| Ok(f.clone())),
         };
         stage.push(clean.alias(cleaned(c.name)));
     }
     let mut frame = raw.frame.with_columns(stage);
 
-    // Stage 2: parse typed columns.
+    // Stage 2: parse typed columns, and say when a value does not parse. Values that arrive
+    // with the right type cannot fail (a float can still be NaN or infinite).
     let mut stage = Vec::new();
+    let mut unparsed: Vec<(&'static str, Expr)> = Vec::new();
     for c in spec.columns {
-        let input_expr = col(cleaned(c.name));
-        let parsed_expr = match c.kind {
+        let value = col(cleaned(c.name));
+        let dtype = dtype_of(c).filter(|_| present(c)).unwrap_or(DataType::String);
+        let generic = || value.clone().is_not_null().and(col(parsed(c.name)).is_null());
+        let (parsed_expr, invalid) = match c.kind {
             Kind::Text => continue,
-            Kind::Date => parse::map_expr(input_expr, parse::to_date, DataType::Date),
-            Kind::Float => parse::map_expr(input_expr, parse::to_float, DataType::Float64),
-            Kind::Integer => parse::map_expr(input_expr, parse::to_integer, DataType::Int64),
-            Kind::Bool => parse::map_expr(input_expr, parse::to_bool, DataType::Boolean),
+            Kind::Date if dtype == DataType::Date => (value.clone(), None),
+            Kind::Date => (parse::map_expr(value.clone(), parse::to_date, DataType::Date), Some(generic())),
+            Kind::Float if dtype.is_float() => {
+                let bad = value.clone().is_not_null().and(value.clone().is_finite().not());
+                (value.clone().cast(DataType::Float64), Some(bad))
+            }
+            Kind::Float if dtype.is_integer() => (value.clone().cast(DataType::Float64), None),
+            Kind::Float => {
+                (parse::map_expr(value.clone(), parse::to_float, DataType::Float64), Some(generic()))
+            }
+            Kind::Integer if dtype.is_integer() => (value.clone().cast(DataType::Int64), None),
+            Kind::Integer => {
+                (parse::map_expr(value.clone(), parse::to_integer, DataType::Int64), Some(generic()))
+            }
+            Kind::Bool if dtype == DataType::Boolean => (value.clone(), None),
+            Kind::Bool => {
+                (parse::map_expr(value.clone(), parse::to_bool, DataType::Boolean), Some(generic()))
+            }
             Kind::Enum(kind) => {
                 let reader = EnumReader::new(kind, input.values.get(c.name)).map_err(|msg| {
                     Error::config(format!("[inputs.{}.values.{}] {msg}", table.name(), c.name))
                 })?;
-                parse::enum_expr(input_expr, reader)
+                (parse::enum_expr(value.clone(), reader), Some(generic()))
             }
         };
         stage.push(parsed_expr.alias(parsed(c.name)));
+        if let Some(invalid) = invalid {
+            unparsed.push((c.name, invalid));
+        }
     }
     frame = frame.with_columns(stage);
 
@@ -198,16 +219,14 @@ pub fn validate(table: TableId, raw: RawTable, input: &InputSpec, refs: &Referen
             _ => {}
         }
     }
-    for c in spec.columns {
-        let reason = match c.kind {
-            Kind::Text => continue,
-            Kind::Date => "invalid_date",
-            Kind::Float | Kind::Integer => "invalid_number",
-            Kind::Bool => "invalid_bool",
-            Kind::Enum(_) => "invalid_value",
+    for (name, invalid) in unparsed {
+        let reason = match spec.column(name).map(|c| c.kind) {
+            Some(Kind::Date) => "invalid_date",
+            Some(Kind::Float | Kind::Integer) => "invalid_number",
+            Some(Kind::Bool) => "invalid_bool",
+            _ => "invalid_value",
         };
-        let unparsed = col(cleaned(c.name)).is_not_null().and(col(parsed(c.name)).is_null());
-        add(&mut checks, unparsed, c.name, reason);
+        add(&mut checks, invalid, name, reason);
     }
     let p = |name: &str| col(parsed(name));
     match table {
@@ -245,23 +264,21 @@ pub fn validate(table: TableId, raw: RawTable, input: &InputSpec, refs: &Referen
     }
 
     // Check 5: references, column by column.
+    let has_email = spec.contact_or_email && raw.schema.contains(source_name(input, "email"));
     let mut reference_checks = vec![col(CHECK)];
     for c in spec.columns {
         let Some(to) = c.reference else { continue };
         let keys = refs.keys(to).as_ref().ok_or_else(|| {
             Error::internal(format!("{} is checked before {}", table.name(), to.table().name()))
         })?;
-        frame = frame.join(
-            keys.clone().lazy().select([col("key"), lit(true).alias(known(c.name))]),
-            [col(cleaned(c.name))],
-            [col("key")],
-            JoinArgs::new(JoinType::Left),
-        );
+        let key_values = keys.column("key").map_err(Error::from)?.as_materialized_series().clone();
         let given = col(cleaned(c.name)).is_not_null();
-        let unknown = given.clone().and(col(known(c.name)).is_null());
+        let unknown =
+            given.clone().and(col(cleaned(c.name)).is_in(lit(key_values).implode(false), false).not());
         reference_checks.push(fails(unknown, checks.len()));
         checks.push((c.name.to_string(), to.reason()));
-        if spec.contact_or_email && c.name == "contact_id" {
+        // Without an email column no row can be matched by email: nothing to join.
+        if spec.contact_or_email && c.name == "contact_id" && has_email {
             let emails = refs
                 .emails
                 .as_ref()
@@ -282,13 +299,14 @@ pub fn validate(table: TableId, raw: RawTable, input: &InputSpec, refs: &Referen
     }
     frame = frame.with_column(coalesce(&reference_checks).alias(CHECK));
 
-    let accepted = accepted_columns(table);
+    let accepted = accepted_columns(table, has_email);
     let raw_columns = raw.file_columns.clone();
     Ok(Validated { table, frame, checks, raw_columns, accepted })
 }
 
 /// The canonical columns of an accepted row, with the spec's defaults filled in.
-fn accepted_columns(table: TableId) -> Vec<Expr> {
+fn accepted_columns(table: TableId, has_email: bool) -> Vec<Expr> {
+    let by_email = if has_email { col(EMAIL_CONTACT) } else { lit(NULL).cast(DataType::String) };
     let spec = table.spec();
     spec.columns
         .iter()
@@ -301,7 +319,7 @@ fn accepted_columns(table: TableId) -> Vec<Expr> {
                 (t, "contact_id") if t.spec().contact_or_email => {
                     when(col(cleaned("contact_id")).is_not_null())
                         .then(col(cleaned("contact_id")))
-                        .otherwise(col(EMAIL_CONTACT))
+                        .otherwise(by_email.clone())
                 }
                 (TableId::Accounts, "arr") => value.fill_null(lit(0.0)),
                 (TableId::WebinarAttendance, "registered") => value.fill_null(lit(true)),

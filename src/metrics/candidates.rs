@@ -14,7 +14,8 @@
 use polars::prelude::*;
 
 use super::frames::{date, days_between, for_threshold, order, stage_as_of, within};
-use super::health::{usage_minutes, webinars_attended};
+use super::health::webinars_attended;
+use super::usage::Minutes;
 use crate::calendar::Calendar;
 use crate::config::CandidateSettings;
 use crate::ingest::Tables;
@@ -25,6 +26,7 @@ pub fn advocate_candidates(
     s: &CandidateSettings,
     health: &DataFrame,
     csqa: &DataFrame,
+    minutes: Option<&Minutes>,
 ) -> PolarsResult<DataFrame> {
     let d = calendar.as_of;
     let key = || [col("contact_id")];
@@ -79,10 +81,14 @@ pub fn advocate_candidates(
         .and(tenure.lt_eq(lit(i64::from(s.tenure_max_days))));
     let accounts = tables.accounts.clone().lazy().select([col("account_id"), col("customer_since")]);
     frame = frame.join(accounts, [col("account_id")], [col("account_id")], left());
-    let six_months = match &tables.usage {
-        Some(usage) => {
-            let minutes = usage_minutes(usage, calendar.last_days(s.tenure_usage_window_days));
-            frame = frame.join(minutes, key(), key(), left());
+    let six_months = match minutes {
+        Some(minutes) => {
+            frame = frame.join(
+                minutes.over(calendar.last_days(s.tenure_usage_window_days)),
+                key(),
+                key(),
+                left(),
+            );
             in_tenure.and(for_threshold(col("minutes").fill_null(lit(0.0))).gt_eq(lit(s.tenure_min_minutes)))
         }
         None => lit(false),

@@ -9,7 +9,12 @@ use polars::prelude::*;
 
 /// The correctly rounded sum of `values` (nulls skipped; 0 for none).
 pub fn fsum(values: impl IntoIterator<Item = f64>) -> f64 {
-    let mut partials: Vec<f64> = Vec::new();
+    fsum_with(&mut Vec::new(), values)
+}
+
+/// [`fsum`] with a scratch buffer the caller reuses across many sums.
+fn fsum_with(partials: &mut Vec<f64>, values: impl IntoIterator<Item = f64>) -> f64 {
+    partials.clear();
     for mut x in values {
         let mut kept = 0;
         for j in 0..partials.len() {
@@ -28,7 +33,7 @@ pub fn fsum(values: impl IntoIterator<Item = f64>) -> f64 {
         partials.truncate(kept);
         partials.push(x);
     }
-    round_partials(&partials)
+    round_partials(partials)
 }
 
 /// Adds non-overlapping partials (largest last) with one final rounding, breaking ties the way
@@ -56,6 +61,52 @@ fn round_partials(partials: &[f64]) -> f64 {
         }
     }
     high
+}
+
+/// One row per group of `by`, with the keys and the exact sum of each of `values` (floats
+/// summed exactly, integers as integers), in no particular order. Polars finds the groups; the
+/// sums are one pass over the rows, so this scales to millions of groups.
+pub fn group_sums(df: &DataFrame, by: &[&str], values: &[&str]) -> PolarsResult<DataFrame> {
+    let grouped = df.group_by(by.iter().copied())?;
+    let groups = grouped.get_groups();
+    let mut columns = grouped.keys();
+    for name in values {
+        let column = df.column(name)?;
+        if column.dtype().is_integer() {
+            let cast = column.cast(&DataType::Int64)?;
+            let ints = cast.i64()?.rechunk();
+            let sums: Vec<i64> = groups.iter().map(|g| rows(&g).filter_map(|i| ints.get(i)).sum()).collect();
+            columns.push(Column::new((*name).into(), sums));
+        } else {
+            let cast = column.cast(&DataType::Float64)?;
+            let floats = cast.f64()?.rechunk();
+            let mut scratch = Vec::new();
+            let sums: Vec<f64> = match floats.cont_slice() {
+                // No nulls: index the values directly.
+                Ok(values) => groups
+                    .iter()
+                    .map(|g| match g.len() {
+                        1 => values[g.first() as usize],
+                        _ => fsum_with(&mut scratch, rows(&g).map(|i| values[i])),
+                    })
+                    .collect(),
+                Err(_) => groups
+                    .iter()
+                    .map(|g| fsum_with(&mut scratch, rows(&g).filter_map(|i| floats.get(i))))
+                    .collect(),
+            };
+            columns.push(Column::new((*name).into(), sums));
+        }
+    }
+    DataFrame::new_infer_height(columns)
+}
+
+/// The row numbers of one group.
+fn rows<'a>(group: &'a GroupsIndicator) -> Box<dyn Iterator<Item = usize> + 'a> {
+    match group {
+        GroupsIndicator::Idx((_, idx)) => Box::new(idx.iter().map(|&i| i as usize)),
+        GroupsIndicator::Slice([first, len]) => Box::new(*first as usize..(*first + *len) as usize),
+    }
 }
 
 fn float_values(c: &Column) -> PolarsResult<Vec<f64>> {
@@ -99,6 +150,25 @@ mod tests {
         assert_eq!(fsum([0.1, 0.2, 0.3]), 0.6);
         assert_eq!(fsum([]), 0.0);
         assert_eq!(fsum([1e100, 1.0, -1e100]), 1.0);
+    }
+
+    #[test]
+    fn group_sums_by_key_are_exact_and_complete() {
+        let df = df! {
+            "k" => ["a", "b", "a", "a", "c"],
+            "v" => [Some(0.1), Some(5.0), Some(0.2), Some(0.3), None],
+            "n" => [1i64, 2, 3, 4, 5],
+        }
+        .unwrap();
+        let out = group_sums(&df, &["k"], &["v", "n"])
+            .unwrap()
+            .sort(["k"], SortMultipleOptions::default())
+            .unwrap();
+        let v: Vec<Option<f64>> = out.column("v").unwrap().f64().unwrap().iter().collect();
+        let n: Vec<Option<i64>> = out.column("n").unwrap().i64().unwrap().iter().collect();
+        // a: 0.1 + 0.2 + 0.3 = 0.6 exactly rounded (naively 0.6000000000000001); c: no values -> 0.
+        assert_eq!(v, [Some(0.6), Some(5.0), Some(0.0)]);
+        assert_eq!(n, [Some(8), Some(2), Some(5)]);
     }
 
     #[test]

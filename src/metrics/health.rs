@@ -20,8 +20,8 @@
 use chrono::NaiveDate;
 use polars::prelude::*;
 
-use super::exact;
 use super::frames::{completed_by, contact_active_on, customer_on, divide_by, for_threshold, ratio, within};
+use super::usage::Minutes;
 use crate::calendar::{Calendar, Window};
 use crate::config::{HealthSettings, Tiers};
 use crate::ingest::Tables;
@@ -63,16 +63,6 @@ pub fn latest_nps(nps: &DataFrame, window: Window) -> LazyFrame {
     .alias("score")])
 }
 
-/// Active minutes per contact over `window`.
-pub fn usage_minutes(usage: &DataFrame, window: Window) -> LazyFrame {
-    usage
-        .clone()
-        .lazy()
-        .filter(within(col("date"), window))
-        .group_by([col("contact_id")])
-        .agg([exact::sum(col("active_minutes")).alias("minutes")])
-}
-
 /// Distinct webinars attended per contact with `held_on` in `window`.
 pub fn webinars_attended(webinars: &DataFrame, window: Window) -> LazyFrame {
     webinars
@@ -84,7 +74,12 @@ pub fn webinars_attended(webinars: &DataFrame, window: Window) -> LazyFrame {
 }
 
 /// The four components, score, points and tier of every contact in the population on `d`.
-fn score_on(tables: &Tables, d: NaiveDate, s: &HealthSettings) -> LazyFrame {
+fn score_on(
+    tables: &Tables,
+    d: NaiveDate,
+    s: &HealthSettings,
+    minutes: Option<&Minutes>,
+) -> PolarsResult<LazyFrame> {
     let left = || JoinArgs::new(JoinType::Left);
     let key = || [col("contact_id")];
     let capped = |value: Expr, target: f64| divide_by(value, target).clip_max(lit(1.0));
@@ -98,10 +93,9 @@ fn score_on(tables: &Tables, d: NaiveDate, s: &HealthSettings) -> LazyFrame {
         }
         None => lit(NULL).cast(DataType::Float64),
     };
-    let usage_component = match &tables.usage {
-        Some(usage) => {
-            let minutes = usage_minutes(usage, Window::last_days(d, s.usage_window_days));
-            frame = frame.join(minutes, key(), key(), left());
+    let usage_component = match minutes {
+        Some(minutes) => {
+            frame = frame.join(minutes.over(Window::last_days(d, s.usage_window_days)), key(), key(), left());
             capped(col("minutes").fill_null(lit(0.0)), s.usage_target_minutes)
         }
         None => lit(NULL).cast(DataType::Float64),
@@ -162,7 +156,7 @@ fn score_on(tables: &Tables, d: NaiveDate, s: &HealthSettings) -> LazyFrame {
                 .alias(format!("{c}_points")),
         );
     }
-    frame.select(scored).with_column(tier(col("score"), &s.tiers).alias("tier"))
+    Ok(frame.select(scored).with_column(tier(col("score"), &s.tiers).alias("tier")))
 }
 
 /// `champion` >= 80, `advocate` >= 60, `neutral` >= 40, else `at_risk`, on the score rounded
@@ -181,15 +175,20 @@ pub fn tier(score: Expr, tiers: &Tiers) -> Expr {
 }
 
 /// The `contact_health` table, sorted by `contact_id`.
-pub fn contact_health(tables: &Tables, calendar: &Calendar, s: &HealthSettings) -> PolarsResult<DataFrame> {
-    let now = score_on(tables, calendar.as_of, s);
+pub fn contact_health(
+    tables: &Tables,
+    calendar: &Calendar,
+    s: &HealthSettings,
+    minutes: Option<&Minutes>,
+) -> PolarsResult<DataFrame> {
+    let now = score_on(tables, calendar.as_of, s, minutes)?;
     let mut prev_columns =
         vec![col("contact_id"), col("score").alias("score_prev"), col("tier").alias("tier_prev")];
     for c in COMPONENTS {
         prev_columns.push(col(format!("{c}_component")).alias(format!("{c}_component_prev")));
         prev_columns.push(col(format!("{c}_points")).alias(format!("{c}_points_prev")));
     }
-    let prev = score_on(tables, calendar.prev_as_of(), s).select(prev_columns);
+    let prev = score_on(tables, calendar.prev_as_of(), s, minutes)?.select(prev_columns);
     let asks = tables
         .activities
         .clone()

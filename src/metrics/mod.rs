@@ -12,6 +12,7 @@ pub mod quality;
 pub mod referral;
 pub mod scorecard;
 pub mod second_order;
+pub mod usage;
 
 use polars::prelude::*;
 
@@ -46,35 +47,67 @@ pub fn usage_window(calendar: &Calendar, settings: &Settings) -> Window {
     Window { start: health_prev.start.min(health.start).min(tenure.start), end: calendar.as_of }
 }
 
-pub fn compute(tables: &Tables, calendar: &Calendar, pipeline: &Pipeline) -> Result<Computed> {
+/// Computes every metric table; `progress` is told each family as it starts.
+pub fn compute(
+    tables: &Tables,
+    calendar: &Calendar,
+    pipeline: &Pipeline,
+    progress: &dyn Fn(&str),
+) -> Result<Computed> {
     let s = &pipeline.settings;
-    let contact_health = health::contact_health(tables, calendar, &s.health)?;
+    progress("metrics: health scores");
+    let minutes = usage::Minutes::new(
+        tables.usage.as_ref(),
+        &[
+            calendar.last_days(s.health.usage_window_days),
+            Window::last_days(calendar.prev_as_of(), s.health.usage_window_days),
+            calendar.last_days(s.candidates.tenure_usage_window_days),
+        ],
+    )?;
+    let contact_health = health::contact_health(tables, calendar, &s.health, minutes.as_ref())?;
+    progress("metrics: CSQAs");
     let csqa = csqa::csqa(tables, calendar, &s.csqa)?;
+    progress("metrics: influenced revenue");
     let influence = influence::analyse(tables, calendar, s)?;
     let influenced_by_csm = influence::by_csm(&influence, tables, calendar)?;
-    let scorecard = scorecard::csm_scorecard(tables, calendar, &csqa, &contact_health, &influenced_by_csm)?;
-    let second_order = second_order::second_order(tables, calendar, &s.second_order, &csqa)?;
-    let second_order_summary =
-        second_order::second_order_summary(tables, calendar, &s.second_order, &second_order)?;
-    let candidates =
-        candidates::advocate_candidates(tables, calendar, &s.candidates, &contact_health, &csqa)?;
-    let program = program::program_monthly(tables, calendar, s.program.months, &csqa, &influence)?;
-
-    let tables_out = vec![
-        ("contact_health", contact_health),
-        ("csqa", csqa),
-        ("csm_scorecard", scorecard),
+    let influence_tables = [
         ("influenced_opportunities", influence::influenced_opportunities(&influence, calendar)?),
         ("influence_summary", influence::influence_summary(&influence, calendar)?),
         ("influence_by_activity_type", influence::by_activity_type(&influence, calendar)?),
+    ];
+    progress("metrics: CSM scorecard");
+    let scorecard = scorecard::csm_scorecard(tables, calendar, &csqa, &contact_health, &influenced_by_csm)?;
+    progress("metrics: referrals");
+    let referral_tables = [
         ("referral_funnel", referral::referral_funnel(tables, calendar, &s.referral)?),
         ("referral_retention", referral::referral_retention(tables, calendar, &s.referral)?),
         ("referrers", referral::referrers(tables, calendar)?),
+    ];
+    progress("metrics: second-order customers");
+    let second_order = second_order::second_order(tables, calendar, &s.second_order, &csqa)?;
+    let second_order_summary =
+        second_order::second_order_summary(tables, calendar, &s.second_order, &second_order)?;
+    progress("metrics: candidates and program reach");
+    let candidates = candidates::advocate_candidates(
+        tables,
+        calendar,
+        &s.candidates,
+        &contact_health,
+        &csqa,
+        minutes.as_ref(),
+    )?;
+    let program = program::program_monthly(tables, calendar, s.program.months, &csqa, &influence)?;
+
+    let mut tables_out =
+        vec![("contact_health", contact_health), ("csqa", csqa), ("csm_scorecard", scorecard)];
+    tables_out.extend(influence_tables);
+    tables_out.extend(referral_tables);
+    tables_out.extend([
         ("second_order", second_order),
         ("second_order_summary", second_order_summary),
         ("advocate_candidates", candidates),
         ("program_monthly", program),
-    ];
+    ]);
     let findings = vec![Finding {
         table: TableId::AdvocacyActivities,
         reason: "touch_outside_deal",

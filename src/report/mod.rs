@@ -178,19 +178,28 @@ pub fn render(
         }
     };
 
+    // Each CSM's people, grouped once (a large company has hundreds of CSMs).
+    let mut people_of: BTreeMap<&str, Vec<&Person>> = BTreeMap::new();
+    for p in &data.people {
+        if let Some(csm) = p.csm_id.as_deref() {
+            people_of.entry(csm).or_default().push(p);
+        }
+    }
+    let mut candidates_of: BTreeMap<&str, Vec<&data::Candidate>> = BTreeMap::new();
+    for c in &data.candidates {
+        if let Some(csm) = c.csm_id.as_deref() {
+            candidates_of.entry(csm).or_default().push(c);
+        }
+    }
     let csms: Vec<Value> = data
         .scorecard
         .iter()
         .map(|row| {
-            let mine = |p: &&Person| p.csm_id.as_deref() == Some(row.csm_id.as_str());
-            let candidates: Vec<_> = data
-                .candidates
-                .iter()
-                .filter(|c| c.csm_id.as_deref() == Some(row.csm_id.as_str()))
-                .take(top_n)
-                .collect();
-            let fatigued: Vec<&Person> = data.people.iter().filter(mine).filter(|p| p.fatigued).collect();
-            let moves = biggest_moves(data.people.iter().filter(mine), top_n);
+            let people = people_of.get(row.csm_id.as_str()).map(Vec::as_slice).unwrap_or_default();
+            let candidates: Vec<_> =
+                candidates_of.get(row.csm_id.as_str()).into_iter().flatten().take(top_n).collect();
+            let fatigued: Vec<&Person> = people.iter().copied().filter(|p| p.fatigued).collect();
+            let moves = biggest_moves(people.iter().copied(), top_n);
             context! {
                 row => Value::from_serialize(row),
                 candidates => Value::from_serialize(&candidates),
