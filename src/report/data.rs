@@ -8,10 +8,25 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::metrics::Computed;
 
-/// Column readers over a small output table.
+/// An output table as the reports read it: row by row, cells picked by column name.
 struct Table<'a> {
     name: &'a str,
     df: &'a DataFrame,
+}
+
+/// A column cast once to the type the reports read it as.
+enum Cells {
+    Number(Float64Chunked),
+    Count(Int64Chunked),
+    Text(StringChunked),
+    Flag(BooleanChunked),
+}
+
+/// One row of a [`Table`].
+struct Row<'t> {
+    table: &'t str,
+    columns: &'t [(PlSmallStr, Cells)],
+    i: usize,
 }
 
 impl<'a> Table<'a> {
@@ -20,42 +35,83 @@ impl<'a> Table<'a> {
         Ok(Table { name, df })
     }
 
-    fn height(&self) -> usize {
-        self.df.height()
-    }
-
-    fn column(&self, column: &str) -> Result<Column> {
-        self.df
-            .column(column)
-            .cloned()
-            .map_err(|_| Error::internal(format!("{} has no column {column}", self.name)))
-    }
-
-    fn f64(&self, column: &str) -> Result<Vec<Option<f64>>> {
-        Ok(self.column(column)?.cast(&DataType::Float64)?.f64()?.iter().collect())
-    }
-
-    fn i64(&self, column: &str) -> Result<Vec<i64>> {
-        Ok(self.column(column)?.cast(&DataType::Int64)?.i64()?.iter().map(|v| v.unwrap_or(0)).collect())
-    }
-
-    fn text(&self, column: &str) -> Result<Vec<Option<String>>> {
-        Ok(self
-            .column(column)?
-            .cast(&DataType::String)?
-            .str()?
+    /// One value a row, built by `read`.
+    fn rows<T>(&self, read: impl Fn(&Row) -> Result<T>) -> Result<Vec<T>> {
+        let columns = self
+            .df
+            .columns()
             .iter()
-            .map(|v| v.map(str::to_string))
-            .collect())
-    }
-
-    fn bool(&self, column: &str) -> Result<Vec<Option<bool>>> {
-        Ok(self.column(column)?.bool()?.iter().collect())
+            .map(|column| Ok((column.name().clone(), Cells::of(column)?)))
+            .collect::<Result<Vec<_>>>()?;
+        (0..self.df.height()).map(|i| read(&Row { table: self.name, columns: &columns, i })).collect()
     }
 }
 
-fn text_or(values: Vec<Option<String>>, default: &str) -> Vec<String> {
-    values.into_iter().map(|v| v.unwrap_or_else(|| default.to_string())).collect()
+impl Cells {
+    fn of(column: &Column) -> Result<Cells> {
+        let column = column.rechunk();
+        Ok(match column.dtype() {
+            DataType::Boolean => Cells::Flag(column.bool()?.clone()),
+            DataType::Float32 | DataType::Float64 => {
+                Cells::Number(column.cast(&DataType::Float64)?.f64()?.clone())
+            }
+            dtype if dtype.is_integer() => Cells::Count(column.cast(&DataType::Int64)?.i64()?.clone()),
+            _ => Cells::Text(column.cast(&DataType::String)?.str()?.clone()),
+        })
+    }
+}
+
+impl Row<'_> {
+    fn cells(&self, column: &str) -> Result<&Cells> {
+        self.columns
+            .iter()
+            .find(|(name, _)| name == column)
+            .map(|(_, cells)| cells)
+            .ok_or_else(|| Error::internal(format!("{} has no column {column}", self.table)))
+    }
+
+    fn f64(&self, column: &str) -> Result<Option<f64>> {
+        Ok(match self.cells(column)? {
+            Cells::Number(values) => values.get(self.i),
+            Cells::Count(values) => values.get(self.i).map(|v| v as f64),
+            _ => return Err(self.mistyped(column, "a number")),
+        })
+    }
+
+    /// A sum of money or a count: null reads as zero.
+    fn amount(&self, column: &str) -> Result<f64> {
+        Ok(self.f64(column)?.unwrap_or(0.0))
+    }
+
+    fn i64(&self, column: &str) -> Result<i64> {
+        match self.cells(column)? {
+            Cells::Count(values) => Ok(values.get(self.i).unwrap_or(0)),
+            _ => Err(self.mistyped(column, "an integer")),
+        }
+    }
+
+    fn maybe_text(&self, column: &str) -> Result<Option<String>> {
+        match self.cells(column)? {
+            Cells::Text(values) => Ok(values.get(self.i).map(str::to_string)),
+            _ => Err(self.mistyped(column, "text")),
+        }
+    }
+
+    /// Text, with null read as the empty string.
+    fn text(&self, column: &str) -> Result<String> {
+        Ok(self.maybe_text(column)?.unwrap_or_default())
+    }
+
+    fn flag(&self, column: &str) -> Result<Option<bool>> {
+        match self.cells(column)? {
+            Cells::Flag(values) => Ok(values.get(self.i)),
+            _ => Err(self.mistyped(column, "true/false")),
+        }
+    }
+
+    fn mistyped(&self, column: &str, expected: &str) -> Error {
+        Error::internal(format!("{}.{column} is not {expected}", self.table))
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -252,7 +308,10 @@ pub struct ReportData {
 
 impl ReportData {
     pub fn read(computed: &Computed) -> Result<ReportData> {
+        let people = people(computed)?;
         Ok(ReportData {
+            tiers: tiers(&people),
+            people,
             months: months(computed)?,
             summary: summary(computed)?,
             funnel: funnel(computed)?,
@@ -261,10 +320,8 @@ impl ReportData {
             moves: moves(computed)?,
             second_order: second_order(computed)?,
             scorecard: scorecard(computed)?,
-            people: people(computed)?,
             candidates: candidates(computed)?,
             quality: quality(computed)?,
-            tiers: tiers(computed)?,
         })
     }
 
@@ -282,343 +339,239 @@ impl ReportData {
 }
 
 fn months(c: &Computed) -> Result<Vec<Month>> {
-    let t = Table::of(c, "program_monthly")?;
-    let (month, reg, att, rate, reached) = (
-        text_or(t.text("month")?, ""),
-        t.f64("webinar_registrations")?,
-        t.f64("webinar_attendances")?,
-        t.f64("attendance_rate")?,
-        t.f64("accounts_reached")?,
-    );
-    let (responses, nps, new, active) =
-        (t.f64("nps_responses")?, t.f64("nps")?, t.i64("new_csqas")?, t.i64("active_csqas")?);
-    let (influenced, referral) = (t.f64("influenced_amount")?, t.f64("referral_amount")?);
-    Ok((0..t.height())
-        .map(|i| Month {
-            month: month[i].clone(),
-            webinar_registrations: reg[i],
-            webinar_attendances: att[i],
-            attendance_rate: rate[i],
-            accounts_reached: reached[i],
-            nps_responses: responses[i],
-            nps: nps[i],
-            new_csqas: new[i],
-            active_csqas: active[i],
-            influenced_amount: influenced[i].unwrap_or(0.0),
-            referral_amount: referral[i].unwrap_or(0.0),
+    Table::of(c, "program_monthly")?.rows(|r| {
+        Ok(Month {
+            month: r.text("month")?,
+            webinar_registrations: r.f64("webinar_registrations")?,
+            webinar_attendances: r.f64("webinar_attendances")?,
+            attendance_rate: r.f64("attendance_rate")?,
+            accounts_reached: r.f64("accounts_reached")?,
+            nps_responses: r.f64("nps_responses")?,
+            nps: r.f64("nps")?,
+            new_csqas: r.i64("new_csqas")?,
+            active_csqas: r.i64("active_csqas")?,
+            influenced_amount: r.amount("influenced_amount")?,
+            referral_amount: r.amount("referral_amount")?,
         })
-        .collect())
-}
-
-fn summary(c: &Computed) -> Result<Vec<Summary>> {
-    let t = Table::of(c, "influence_summary")?;
-    let (window, start, end) = (
-        text_or(t.text("window")?, ""),
-        text_or(t.text("start_date")?, ""),
-        text_or(t.text("end_date")?, ""),
-    );
-    let (won, won_amount, lost) = (t.i64("won")?, t.f64("won_amount")?, t.i64("lost")?);
-    let (iw, iwa, share, sourced) = (
-        t.i64("influenced_won")?,
-        t.f64("influenced_won_amount")?,
-        t.f64("influenced_share")?,
-        t.f64("sourced_amount")?,
-    );
-    let (wri, wro, mi, mo) = (
-        t.f64("win_rate_influenced")?,
-        t.f64("win_rate_other")?,
-        t.f64("median_cycle_days_influenced")?,
-        t.f64("median_cycle_days_other")?,
-    );
-    Ok((0..t.height())
-        .map(|i| Summary {
-            window: window[i].clone(),
-            start_date: start[i].clone(),
-            end_date: end[i].clone(),
-            won: won[i],
-            won_amount: won_amount[i].unwrap_or(0.0),
-            lost: lost[i],
-            influenced_won: iw[i],
-            influenced_won_amount: iwa[i].unwrap_or(0.0),
-            influenced_share: share[i],
-            sourced_amount: sourced[i].unwrap_or(0.0),
-            win_rate_influenced: wri[i],
-            win_rate_other: wro[i],
-            median_cycle_days_influenced: mi[i],
-            median_cycle_days_other: mo[i],
-        })
-        .collect())
-}
-
-fn funnel(c: &Computed) -> Result<Vec<Funnel>> {
-    let t = Table::of(c, "referral_funnel")?;
-    let source = text_or(t.text("source")?, "");
-    let (created, won, lost, open) = (t.i64("created")?, t.i64("won")?, t.i64("lost")?, t.i64("open")?);
-    let (rate, low, high, conversion) =
-        (t.f64("win_rate")?, t.f64("win_rate_ci_low")?, t.f64("win_rate_ci_high")?, t.f64("conversion")?);
-    let (cycle, mean) = (t.f64("median_cycle_days")?, t.f64("mean_won_amount")?);
-    let (cl, wl, cr) = (t.f64("conversion_lift")?, t.f64("win_rate_lift")?, t.f64("cycle_reduction")?);
-    Ok((0..t.height())
-        .map(|i| Funnel {
-            source: source[i].clone(),
-            created: created[i],
-            won: won[i],
-            lost: lost[i],
-            open: open[i],
-            win_rate: rate[i],
-            win_rate_ci_low: low[i],
-            win_rate_ci_high: high[i],
-            conversion: conversion[i],
-            median_cycle_days: cycle[i],
-            mean_won_amount: mean[i],
-            conversion_lift: cl[i],
-            win_rate_lift: wl[i],
-            cycle_reduction: cr[i],
-        })
-        .collect())
-}
-
-fn retention(c: &Computed) -> Result<Vec<Retention>> {
-    let t = Table::of(c, "referral_retention")?;
-    let source = text_or(t.text("source")?, "");
-    let (size, retained, rate) = (t.i64("cohort_size")?, t.i64("retained")?, t.f64("retention_rate")?);
-    let (lift, churn) = (t.f64("retention_lift")?, t.f64("churn_reduction")?);
-    Ok((0..t.height())
-        .map(|i| Retention {
-            source: source[i].clone(),
-            cohort_size: size[i],
-            retained: retained[i],
-            retention_rate: rate[i],
-            retention_lift: lift[i],
-            churn_reduction: churn[i],
-        })
-        .collect())
-}
-
-fn referrers(c: &Computed) -> Result<Vec<Referrer>> {
-    let t = Table::of(c, "referrers")?;
-    let (id, name, account, csm) = (
-        text_or(t.text("contact_id")?, ""),
-        text_or(t.text("full_name")?, ""),
-        text_or(t.text("account_name")?, ""),
-        text_or(t.text("csm_id")?, ""),
-    );
-    let (referrals, won, amount) = (t.i64("referrals")?, t.i64("won")?, t.f64("won_amount")?);
-    Ok((0..t.height())
-        .map(|i| Referrer {
-            contact_id: id[i].clone(),
-            full_name: name[i].clone(),
-            account_name: account[i].clone(),
-            csm_id: csm[i].clone(),
-            referrals: referrals[i],
-            won: won[i],
-            won_amount: amount[i].unwrap_or(0.0),
-        })
-        .collect())
-}
-
-fn moves(c: &Computed) -> Result<Vec<Move>> {
-    let t = Table::of(c, "second_order")?;
-    let (id, moved, old, new) = (
-        text_or(t.text("contact_id")?, ""),
-        text_or(t.text("moved_on")?, ""),
-        text_or(t.text("old_account_id")?, ""),
-        text_or(t.text("new_account_id")?, ""),
-    );
-    let (already, repurchased, amount) =
-        (t.bool("new_account_already_customer")?, t.bool("repurchased")?, t.f64("repurchase_amount")?);
-    let (referrals, referral_amount, action) =
-        (t.i64("referrals")?, t.f64("referral_amount")?, t.bool("sales_action")?);
-    let (name, old_name, new_name) = (
-        text_or(t.text("full_name")?, ""),
-        text_or(t.text("old_account_name")?, ""),
-        text_or(t.text("new_account_name")?, ""),
-    );
-    Ok((0..t.height())
-        .map(|i| Move {
-            contact_id: id[i].clone(),
-            full_name: name[i].clone(),
-            old_account_name: old_name[i].clone(),
-            new_account_name: new_name[i].clone(),
-            moved_on: moved[i].clone(),
-            old_account_id: old[i].clone(),
-            new_account_id: new[i].clone(),
-            new_account_already_customer: already[i].unwrap_or(false),
-            repurchased: repurchased[i],
-            repurchase_amount: amount[i],
-            referrals: referrals[i],
-            referral_amount: referral_amount[i].unwrap_or(0.0),
-            sales_action: action[i].unwrap_or(false),
-        })
-        .collect())
-}
-
-fn second_order(c: &Computed) -> Result<SecondOrder> {
-    let t = Table::of(c, "second_order_summary")?;
-    let int = |name: &str| -> Result<i64> { Ok(t.i64(name)?.first().copied().unwrap_or(0)) };
-    let float = |name: &str| -> Result<Option<f64>> { Ok(t.f64(name)?.first().copied().flatten()) };
-    Ok(SecondOrder {
-        champions_moved: int("champions_moved")?,
-        moved_to_customers: int("moved_to_customers")?,
-        eligible: int("eligible")?,
-        repurchased: int("repurchased")?,
-        repurchase_rate: float("repurchase_rate")?,
-        repurchase_amount: float("repurchase_amount")?.unwrap_or(0.0),
-        referrals: int("referrals")?,
-        referrals_won: int("referrals_won")?,
-        referral_amount: float("referral_amount")?.unwrap_or(0.0),
-        referral_conversion: float("referral_conversion")?,
-        second_order_revenue: float("second_order_revenue")?.unwrap_or(0.0),
-        annual_logo_churn: float("annual_logo_churn")?,
-        expected_lifetime_years: float("expected_lifetime_years")?,
-        second_order_value: float("second_order_value")?,
-        sales_actions: int("sales_actions")?,
     })
 }
 
-fn scorecard(c: &Computed) -> Result<Vec<CsmRow>> {
-    let t = Table::of(c, "csm_scorecard")?;
-    let (id, name, team) =
-        (text_or(t.text("csm_id")?, ""), text_or(t.text("csm_name")?, ""), text_or(t.text("team")?, ""));
-    let (accounts, arr, contacts) = (t.i64("accounts")?, t.f64("arr")?, t.i64("contacts")?);
-    let (new, prev, t12m, active) =
-        (t.i64("new_csqas")?, t.i64("new_csqas_prev")?, t.i64("new_csqas_t12m")?, t.i64("active_csqas")?);
-    let (coverage, per10, median, health) = (
-        t.f64("coverage")?,
-        t.f64("csqas_per_10_accounts")?,
-        t.f64("median_days_to_csqa")?,
-        t.f64("mean_health")?,
-    );
-    let (influenced, rank) = (t.f64("influenced_amount_t12m")?, t.i64("rank")?);
-    Ok((0..t.height())
-        .map(|i| CsmRow {
-            csm_id: id[i].clone(),
-            csm_name: name[i].clone(),
-            team: team[i].clone(),
-            accounts: accounts[i],
-            arr: arr[i].unwrap_or(0.0),
-            contacts: contacts[i],
-            new_csqas: new[i],
-            new_csqas_prev: prev[i],
-            new_csqas_t12m: t12m[i],
-            active_csqas: active[i],
-            coverage: coverage[i],
-            csqas_per_10_accounts: per10[i],
-            new_per_10_accounts: (accounts[i] > 0).then(|| 10.0 * t12m[i] as f64 / accounts[i] as f64),
-            median_days_to_csqa: median[i],
-            mean_health: health[i],
-            influenced_amount_t12m: influenced[i].unwrap_or(0.0),
-            rank: rank[i],
+fn summary(c: &Computed) -> Result<Vec<Summary>> {
+    Table::of(c, "influence_summary")?.rows(|r| {
+        Ok(Summary {
+            window: r.text("window")?,
+            start_date: r.text("start_date")?,
+            end_date: r.text("end_date")?,
+            won: r.i64("won")?,
+            won_amount: r.amount("won_amount")?,
+            lost: r.i64("lost")?,
+            influenced_won: r.i64("influenced_won")?,
+            influenced_won_amount: r.amount("influenced_won_amount")?,
+            influenced_share: r.f64("influenced_share")?,
+            sourced_amount: r.amount("sourced_amount")?,
+            win_rate_influenced: r.f64("win_rate_influenced")?,
+            win_rate_other: r.f64("win_rate_other")?,
+            median_cycle_days_influenced: r.f64("median_cycle_days_influenced")?,
+            median_cycle_days_other: r.f64("median_cycle_days_other")?,
         })
-        .collect())
+    })
+}
+
+fn funnel(c: &Computed) -> Result<Vec<Funnel>> {
+    Table::of(c, "referral_funnel")?.rows(|r| {
+        Ok(Funnel {
+            source: r.text("source")?,
+            created: r.i64("created")?,
+            won: r.i64("won")?,
+            lost: r.i64("lost")?,
+            open: r.i64("open")?,
+            win_rate: r.f64("win_rate")?,
+            win_rate_ci_low: r.f64("win_rate_ci_low")?,
+            win_rate_ci_high: r.f64("win_rate_ci_high")?,
+            conversion: r.f64("conversion")?,
+            median_cycle_days: r.f64("median_cycle_days")?,
+            mean_won_amount: r.f64("mean_won_amount")?,
+            conversion_lift: r.f64("conversion_lift")?,
+            win_rate_lift: r.f64("win_rate_lift")?,
+            cycle_reduction: r.f64("cycle_reduction")?,
+        })
+    })
+}
+
+fn retention(c: &Computed) -> Result<Vec<Retention>> {
+    Table::of(c, "referral_retention")?.rows(|r| {
+        Ok(Retention {
+            source: r.text("source")?,
+            cohort_size: r.i64("cohort_size")?,
+            retained: r.i64("retained")?,
+            retention_rate: r.f64("retention_rate")?,
+            retention_lift: r.f64("retention_lift")?,
+            churn_reduction: r.f64("churn_reduction")?,
+        })
+    })
+}
+
+fn referrers(c: &Computed) -> Result<Vec<Referrer>> {
+    Table::of(c, "referrers")?.rows(|r| {
+        Ok(Referrer {
+            contact_id: r.text("contact_id")?,
+            full_name: r.text("full_name")?,
+            account_name: r.text("account_name")?,
+            csm_id: r.text("csm_id")?,
+            referrals: r.i64("referrals")?,
+            won: r.i64("won")?,
+            won_amount: r.amount("won_amount")?,
+        })
+    })
+}
+
+fn moves(c: &Computed) -> Result<Vec<Move>> {
+    Table::of(c, "second_order")?.rows(|r| {
+        Ok(Move {
+            contact_id: r.text("contact_id")?,
+            full_name: r.text("full_name")?,
+            old_account_name: r.text("old_account_name")?,
+            new_account_name: r.text("new_account_name")?,
+            moved_on: r.text("moved_on")?,
+            old_account_id: r.text("old_account_id")?,
+            new_account_id: r.text("new_account_id")?,
+            new_account_already_customer: r.flag("new_account_already_customer")?.unwrap_or(false),
+            repurchased: r.flag("repurchased")?,
+            repurchase_amount: r.f64("repurchase_amount")?,
+            referrals: r.i64("referrals")?,
+            referral_amount: r.amount("referral_amount")?,
+            sales_action: r.flag("sales_action")?.unwrap_or(false),
+        })
+    })
+}
+
+fn second_order(c: &Computed) -> Result<SecondOrder> {
+    let rows = Table::of(c, "second_order_summary")?.rows(|r| {
+        Ok(SecondOrder {
+            champions_moved: r.i64("champions_moved")?,
+            moved_to_customers: r.i64("moved_to_customers")?,
+            eligible: r.i64("eligible")?,
+            repurchased: r.i64("repurchased")?,
+            repurchase_rate: r.f64("repurchase_rate")?,
+            repurchase_amount: r.amount("repurchase_amount")?,
+            referrals: r.i64("referrals")?,
+            referrals_won: r.i64("referrals_won")?,
+            referral_amount: r.amount("referral_amount")?,
+            referral_conversion: r.f64("referral_conversion")?,
+            second_order_revenue: r.amount("second_order_revenue")?,
+            annual_logo_churn: r.f64("annual_logo_churn")?,
+            expected_lifetime_years: r.f64("expected_lifetime_years")?,
+            second_order_value: r.f64("second_order_value")?,
+            sales_actions: r.i64("sales_actions")?,
+        })
+    })?;
+    rows.into_iter().next().ok_or_else(|| Error::internal("second_order_summary has no row"))
+}
+
+fn scorecard(c: &Computed) -> Result<Vec<CsmRow>> {
+    Table::of(c, "csm_scorecard")?.rows(|r| {
+        let (accounts, t12m) = (r.i64("accounts")?, r.i64("new_csqas_t12m")?);
+        Ok(CsmRow {
+            csm_id: r.text("csm_id")?,
+            csm_name: r.text("csm_name")?,
+            team: r.text("team")?,
+            accounts,
+            arr: r.amount("arr")?,
+            contacts: r.i64("contacts")?,
+            new_csqas: r.i64("new_csqas")?,
+            new_csqas_prev: r.i64("new_csqas_prev")?,
+            new_csqas_t12m: t12m,
+            active_csqas: r.i64("active_csqas")?,
+            coverage: r.f64("coverage")?,
+            csqas_per_10_accounts: r.f64("csqas_per_10_accounts")?,
+            new_per_10_accounts: (accounts > 0).then(|| 10.0 * t12m as f64 / accounts as f64),
+            median_days_to_csqa: r.f64("median_days_to_csqa")?,
+            mean_health: r.f64("mean_health")?,
+            influenced_amount_t12m: r.amount("influenced_amount_t12m")?,
+            rank: r.i64("rank")?,
+        })
+    })
 }
 
 const COMPONENTS: [(&str, &str); 4] =
     [("nps", "NPS"), ("usage", "usage"), ("engagement", "webinars"), ("advocacy", "advocacy")];
 
 fn people(c: &Computed) -> Result<Vec<Person>> {
-    let t = Table::of(c, "contact_health")?;
-    let (id, name, account, csm) = (
-        text_or(t.text("contact_id")?, ""),
-        text_or(t.text("full_name")?, ""),
-        text_or(t.text("account_name")?, ""),
-        t.text("csm_id")?,
-    );
-    let (score, tier, fatigued) = (t.f64("score")?, text_or(t.text("tier")?, ""), t.bool("fatigued")?);
-    let (prev, delta, tier_prev) = (t.f64("score_prev")?, t.f64("score_delta")?, t.text("tier_prev")?);
-    let deltas: Vec<Vec<Option<f64>>> =
-        COMPONENTS.iter().map(|(c, _)| t.f64(&format!("{c}_delta_points"))).collect::<Result<_>>()?;
-    Ok((0..t.height())
-        .map(|i| {
-            let mut movers: Vec<Contribution> = COMPONENTS
-                .iter()
-                .zip(&deltas)
-                .filter_map(|((_, label), d)| {
-                    d[i].map(|points| Contribution { component: label.to_string(), points })
-                })
-                .filter(|c| c.points.abs() >= 0.05)
-                .collect();
-            movers.sort_by(|a, b| {
-                b.points.abs().total_cmp(&a.points.abs()).then(a.component.cmp(&b.component))
-            });
-            Person {
-                contact_id: id[i].clone(),
-                full_name: name[i].clone(),
-                account_name: account[i].clone(),
-                csm_id: csm[i].clone(),
-                score: score[i],
-                tier: tier[i].clone(),
-                fatigued: fatigued[i].unwrap_or(false),
-                score_prev: prev[i],
-                score_delta: delta[i],
-                tier_prev: tier_prev[i].clone(),
-                movers,
+    let points: Vec<String> = COMPONENTS.iter().map(|(c, _)| format!("{c}_delta_points")).collect();
+    Table::of(c, "contact_health")?.rows(|r| {
+        let mut movers = Vec::new();
+        for ((_, label), column) in COMPONENTS.iter().zip(&points) {
+            match r.f64(column)? {
+                Some(points) if points.abs() >= 0.05 => {
+                    movers.push(Contribution { component: label.to_string(), points })
+                }
+                _ => {}
             }
+        }
+        movers.sort_by(|a, b| b.points.abs().total_cmp(&a.points.abs()).then(a.component.cmp(&b.component)));
+        Ok(Person {
+            contact_id: r.text("contact_id")?,
+            full_name: r.text("full_name")?,
+            account_name: r.text("account_name")?,
+            csm_id: r.maybe_text("csm_id")?,
+            score: r.f64("score")?,
+            tier: r.text("tier")?,
+            fatigued: r.flag("fatigued")?.unwrap_or(false),
+            score_prev: r.f64("score_prev")?,
+            score_delta: r.f64("score_delta")?,
+            tier_prev: r.maybe_text("tier_prev")?,
+            movers,
         })
-        .collect())
+    })
 }
 
 fn candidates(c: &Computed) -> Result<Vec<Candidate>> {
-    let t = Table::of(c, "advocate_candidates")?;
-    let (id, name, account, csm) = (
-        text_or(t.text("contact_id")?, ""),
-        text_or(t.text("full_name")?, ""),
-        text_or(t.text("account_name")?, ""),
-        t.text("csm_id")?,
-    );
-    let (score, tier, triggers) =
-        (t.f64("score")?, text_or(t.text("tier")?, ""), text_or(t.text("triggers")?, ""));
-    Ok((0..t.height())
-        .map(|i| Candidate {
-            contact_id: id[i].clone(),
-            full_name: name[i].clone(),
-            account_name: account[i].clone(),
-            csm_id: csm[i].clone(),
-            score: score[i],
-            tier: tier[i].clone(),
-            triggers: triggers[i].split(';').filter(|s| !s.is_empty()).map(|s| s.replace('_', " ")).collect(),
+    Table::of(c, "advocate_candidates")?.rows(|r| {
+        Ok(Candidate {
+            contact_id: r.text("contact_id")?,
+            full_name: r.text("full_name")?,
+            account_name: r.text("account_name")?,
+            csm_id: r.maybe_text("csm_id")?,
+            score: r.f64("score")?,
+            tier: r.text("tier")?,
+            triggers: r
+                .text("triggers")?
+                .split(';')
+                .filter(|s| !s.is_empty())
+                .map(|s| s.replace('_', " "))
+                .collect(),
         })
-        .collect())
+    })
 }
 
 fn quality(c: &Computed) -> Result<Vec<Quality>> {
-    let t = Table::of(c, "data_quality")?;
-    let r = Table::of(c, "data_quality_reasons")?;
-    let (rt, reason, rows) = (text_or(r.text("table")?, ""), text_or(r.text("reason")?, ""), r.i64("rows")?);
-    let (table, file) = (text_or(t.text("table")?, ""), text_or(t.text("file")?, ""));
-    let (read, accepted, rejected) = (t.i64("rows_read")?, t.i64("rows_accepted")?, t.i64("rows_rejected")?);
-    Ok((0..t.height())
-        .map(|i| Quality {
-            table: table[i].clone(),
-            file: file[i].clone(),
-            rows_read: read[i],
-            rows_accepted: accepted[i],
-            rows_rejected: rejected[i],
-            reasons: (0..r.height())
-                .filter(|&j| rt[j] == table[i])
-                .map(|j| {
-                    format!(
-                        "{} ({})",
-                        reason[j].replace('_', " "),
-                        crate::report::format::thousands(rows[j] as f64)
-                    )
-                })
-                .collect(),
+    let reasons = Table::of(c, "data_quality_reasons")?.rows(|r| {
+        let rows = crate::report::format::thousands(r.i64("rows")? as f64);
+        Ok((r.text("table")?, format!("{} ({rows})", r.text("reason")?.replace('_', " "))))
+    })?;
+    Table::of(c, "data_quality")?.rows(|r| {
+        let table = r.text("table")?;
+        Ok(Quality {
+            reasons: reasons.iter().filter(|(t, _)| *t == table).map(|(_, reason)| reason.clone()).collect(),
+            table,
+            file: r.text("file")?,
+            rows_read: r.i64("rows_read")?,
+            rows_accepted: r.i64("rows_accepted")?,
+            rows_rejected: r.i64("rows_rejected")?,
         })
-        .collect())
+    })
 }
 
 pub const TIERS: [&str; 4] = ["champion", "advocate", "neutral", "at_risk"];
 
-fn tiers(c: &Computed) -> Result<Vec<(String, i64, i64)>> {
-    let t = Table::of(c, "contact_health")?;
-    let (now, prev) = (t.text("tier")?, t.text("tier_prev")?);
-    Ok(TIERS
+/// `(tier, contacts on D, contacts on D_prev)`, counted from the people already read.
+fn tiers(people: &[Person]) -> Vec<(String, i64, i64)> {
+    TIERS
         .iter()
         .map(|tier| {
-            let count =
-                |v: &[Option<String>]| v.iter().filter(|x| x.as_deref() == Some(*tier)).count() as i64;
-            (tier.to_string(), count(&now), count(&prev))
+            let now = people.iter().filter(|p| p.tier == *tier).count() as i64;
+            let prev = people.iter().filter(|p| p.tier_prev.as_deref() == Some(*tier)).count() as i64;
+            (tier.to_string(), now, prev)
         })
-        .collect())
+        .collect()
 }
