@@ -171,6 +171,23 @@ fn a_pipeline_can_bring_its_own_templates() {
 }
 
 #[test]
+fn a_shared_piece_replaced_once_changes_every_report_that_uses_it() {
+    let mut data = MiniData::new();
+    data.settings.push_str("[reports]\ntemplates = \"my-reports\"\n");
+    let pipeline = data.write("custom-kpis");
+    let templates = pipeline.parent().unwrap().join("my-reports");
+    std::fs::create_dir_all(&templates).unwrap();
+    std::fs::write(templates.join("_kpis.html"), "<p class=\"house-kpis\">{{ kpis | length }} numbers</p>\n")
+        .unwrap();
+    let out = run(&pipeline, "custom-kpis");
+    for report in ["board.html", "index.html"] {
+        let html = read(&out.join(report));
+        assert!(html.contains("<p class=\"house-kpis\">"), "{report} uses the custom cards");
+        assert!(!html.contains("class=\"kpi "), "{report} no longer has the built-in cards");
+    }
+}
+
+#[test]
 fn a_template_typo_fails_loudly() {
     let mut data = MiniData::new();
     data.settings.push_str("[reports]\ntemplates = \"my-reports\"\n");

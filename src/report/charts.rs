@@ -2,6 +2,7 @@
 //! SVG (no fonts, images or scripts) with a `<title>` and a `<desc>` text alternative, sized to
 //! its container. A chart with nothing to show is not drawn: the report says so in a sentence.
 
+use plotters::chart::MeshStyle;
 use plotters::prelude::*;
 use serde::Serialize;
 
@@ -76,6 +77,26 @@ fn with_legend<'a>(
         x += 20 + (label.chars().count() as i32) * 7 + 22;
     }
     Ok(plot)
+}
+
+/// Which way a chart's values run: the grid draws only the lines that read them.
+enum Values {
+    Up,
+    Across,
+}
+
+/// The house grid: light lines across the values only, no minor lines, gray axes.
+fn house_grid<'m, 'a, 'b, X: Ranged, Y: Ranged, DB: DrawingBackend>(
+    mesh: &'m mut MeshStyle<'a, 'b, X, Y, DB>,
+    values: Values,
+) -> &'m mut MeshStyle<'a, 'b, X, Y, DB> {
+    match values {
+        Values::Up => mesh.disable_x_mesh(),
+        Values::Across => mesh.disable_y_mesh(),
+    }
+    .max_light_lines(0)
+    .bold_line_style(GRID)
+    .axis_style(GRAY)
 }
 
 fn font(size: u32) -> TextStyle<'static> {
@@ -200,12 +221,7 @@ pub fn revenue_by_month(months: &[Month], currency: &str) -> Option<Chart> {
             .x_label_area_size(28)
             .y_label_area_size(64)
             .build_cartesian_2d(-0.5..n - 0.5, 0.0..top)?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .max_light_lines(0)
-            .bold_line_style(GRID)
-            .axis_style(GRAY)
+        house_grid(&mut chart.configure_mesh(), Values::Up)
             .x_labels(months.len())
             .x_label_formatter(&|x| category(&labels, *x))
             .y_labels(6)
@@ -250,12 +266,7 @@ pub fn csqas_by_month(months: &[Month]) -> Option<Chart> {
             .x_label_area_size(28)
             .y_label_area_size(44)
             .build_cartesian_2d(-0.5..n - 0.5, 0.0..top)?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .max_light_lines(0)
-            .bold_line_style(GRID)
-            .axis_style(GRAY)
+        house_grid(&mut chart.configure_mesh(), Values::Up)
             .x_labels(months.len())
             // Every other month, counting back from the latest so that it is always labelled.
             .x_label_formatter(&|x| {
@@ -312,12 +323,7 @@ pub fn health_tiers(tiers: &[(String, i64, i64)]) -> Option<Chart> {
                 .x_label_area_size(28)
                 .y_label_area_size(80)
                 .build_cartesian_2d(0.0..top, -0.5..rows as f64 - 0.5)?;
-            chart
-                .configure_mesh()
-                .disable_y_mesh()
-                .max_light_lines(0)
-                .bold_line_style(GRID)
-                .axis_style(GRAY)
+            house_grid(&mut chart.configure_mesh(), Values::Across)
                 .y_labels(rows)
                 .y_label_formatter(&|y| {
                     if (y - y.round()).abs() > 1e-6 || *y < -1e-6 {
@@ -378,12 +384,7 @@ pub fn referral_vs_other(referral: &Funnel, other: &Funnel) -> Option<Chart> {
             .x_label_area_size(28)
             .y_label_area_size(76)
             .build_cartesian_2d(0.0..1.0, -0.6..1.6)?;
-        rates
-            .configure_mesh()
-            .disable_y_mesh()
-            .max_light_lines(0)
-            .bold_line_style(GRID)
-            .axis_style(GRAY)
+        house_grid(&mut rates.configure_mesh(), Values::Across)
             .y_labels(3)
             .y_label_formatter(&side)
             .x_labels(6)
@@ -411,12 +412,7 @@ pub fn referral_vs_other(referral: &Funnel, other: &Funnel) -> Option<Chart> {
             .x_label_area_size(28)
             .y_label_area_size(76)
             .build_cartesian_2d(0.0..top, -0.6..1.6)?;
-        cycle
-            .configure_mesh()
-            .disable_y_mesh()
-            .max_light_lines(0)
-            .bold_line_style(GRID)
-            .axis_style(GRAY)
+        house_grid(&mut cycle.configure_mesh(), Values::Across)
             .y_labels(3)
             .y_label_formatter(&side)
             .x_labels(5)
@@ -472,12 +468,7 @@ pub fn program_reach(months: &[Month]) -> Option<Chart> {
             .right_y_label_area_size(52)
             .build_cartesian_2d(-0.5..n - 0.5, 0.0..top)?
             .set_secondary_coord(-0.5..n - 0.5, -100.0..100.0);
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .max_light_lines(0)
-            .bold_line_style(GRID)
-            .axis_style(GRAY)
+        house_grid(&mut chart.configure_mesh(), Values::Up)
             .x_labels(months.len())
             .x_label_formatter(&|x| category(&labels, *x))
             .y_labels(6)
@@ -556,12 +547,7 @@ pub fn csm_comparison(rows: &[CsmRow]) -> Option<Chart> {
             .x_label_area_size(28)
             .y_label_area_size(140)
             .build_cartesian_2d(0.0..top, -0.5..n - 0.5)?;
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .max_light_lines(0)
-            .bold_line_style(GRID)
-            .axis_style(GRAY)
+        house_grid(&mut chart.configure_mesh(), Values::Across)
             .y_labels(shown.len())
             .y_label_formatter(&|y| category(&names, *y))
             .x_labels(6)

@@ -11,8 +11,9 @@ use super::format;
 use crate::error::{Error, Result};
 
 /// The built-in templates, by name.
-pub const BUILT_IN: [(&str, &str); 6] = [
+pub const BUILT_IN: [(&str, &str); 7] = [
     ("_layout.html", include_str!("../../reports/_layout.html")),
+    ("_kpis.html", include_str!("../../reports/_kpis.html")),
     ("board.html", include_str!("../../reports/board.html")),
     ("board.md", include_str!("../../reports/board.md")),
     ("csm.html", include_str!("../../reports/csm.html")),
