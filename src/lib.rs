@@ -67,6 +67,22 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
     let loaded = ingest::load(&pipeline, usage_window, &|stage| stages.begin(stage))?;
     let hashes = hashing.join().map_err(|_| Error::internal("the hashing thread panicked"))??;
 
+    // run.json is written last, so that its timings include writing everything else.
+    let run_json = |outputs, notes, error| {
+        let record = RunRecord {
+            pipeline: &pipeline,
+            calendar: &calendar,
+            hashes: &hashes,
+            quality: &loaded.quality,
+            outputs,
+            notes,
+            error,
+            timings: stages.timings(),
+            total_ms: stages.total_ms(),
+        };
+        vec![("run.json".into(), record.to_json().into_bytes())]
+    };
+
     let over_limit = over_reject_limit(&loaded.quality, pipeline.settings.quality.max_reject_ratio);
     let mut bundle = Bundle {
         rejects: loaded.quality.iter().map(|q| (q.table.name().to_string(), q.rejects.clone())).collect(),
@@ -78,18 +94,7 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
         stages.begin("writing diagnostics");
         let outputs = table_sizes(&bundle);
         let diagnostics = output::publish_failed(&out, &mut bundle, || {
-            let record = RunRecord {
-                pipeline: &pipeline,
-                calendar: &calendar,
-                hashes: &hashes,
-                quality: &loaded.quality,
-                outputs,
-                notes: Vec::new(),
-                error: Some(message.clone()),
-                timings: stages.timings(),
-                total_ms: stages.total_ms(),
-            };
-            vec![("run.json".into(), record.to_json().into_bytes())]
+            run_json(outputs, Vec::new(), Some(message.clone()))
         })?;
         return Err(Error::RejectRatio {
             message: format!(
@@ -111,20 +116,7 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
 
     stages.begin("writing outputs");
     let outputs = table_sizes(&bundle);
-    output::publish(&out, &mut bundle, || {
-        let record = RunRecord {
-            pipeline: &pipeline,
-            calendar: &calendar,
-            hashes: &hashes,
-            quality: &loaded.quality,
-            outputs,
-            notes: computed.notes,
-            error: None,
-            timings: stages.timings(),
-            total_ms: stages.total_ms(),
-        };
-        vec![("run.json".into(), record.to_json().into_bytes())]
-    })?;
+    output::publish(&out, &mut bundle, || run_json(outputs, computed.notes, None))?;
     Ok(RunSummary { out, as_of: calendar.as_of, quality: loaded.quality })
 }
 

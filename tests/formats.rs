@@ -7,22 +7,11 @@ use std::path::{Path, PathBuf};
 
 use advocacy::calendar::{Calendar, Window};
 use advocacy::config::Pipeline;
+use advocacy::ingest::schema::TableId;
 use advocacy::ingest::{self, Loaded};
 use chrono::NaiveDate;
 use common::{cli, read_csv, temp_dir, tiny_dir};
 use polars::prelude::*;
-
-const TABLES: [&str; 9] = [
-    "accounts",
-    "csms",
-    "contacts",
-    "opportunities",
-    "advocacy_activities",
-    "nps_responses",
-    "webinar_attendance",
-    "usage",
-    "job_changes",
-];
 
 fn load(pipeline: &Path) -> Loaded {
     let pipeline = Pipeline::load(pipeline).unwrap();
@@ -36,7 +25,7 @@ fn load(pipeline: &Path) -> Loaded {
 fn convert_tiny(ext: &str) -> PathBuf {
     let dir = temp_dir(&format!("formats-{ext}"));
     let mut pipeline = String::from("[inputs]\n");
-    for table in TABLES {
+    for table in TableId::ALL.map(TableId::name) {
         let mut df = read_csv(&tiny_dir().join("inputs").join(format!("{table}.csv")));
         let path = dir.join(format!("{table}.{ext}"));
         let file = std::fs::File::create(&path).unwrap();

@@ -25,6 +25,7 @@ use polars::prelude::*;
 use crate::calendar::{epoch_days, from_epoch_days};
 use crate::cli::{GenerateFormat, GenerateLayout};
 use crate::error::{Error, Result};
+use crate::ingest::schema::TableId;
 use rng::mix;
 use world::{Kind, World};
 
@@ -95,19 +96,11 @@ fn pipeline_file(ext: &str, usage_path: &str, options: &Options) -> String {
          as_of = \"{as_of}\"\nout = \"out\"\n\n[inputs]\n",
         options.scale, options.seed, options.snapshot
     );
-    for name in [
-        "accounts",
-        "csms",
-        "contacts",
-        "opportunities",
-        "advocacy_activities",
-        "nps_responses",
-        "webinar_attendance",
-        "job_changes",
-    ] {
-        text.push_str(&format!("{name} = \"{name}.{ext}\"\n"));
+    for table in TableId::ALL {
+        let name = table.name();
+        let path = if table == TableId::Usage { usage_path.to_string() } else { format!("{name}.{ext}") };
+        text.push_str(&format!("{name} = \"{path}\"\n"));
     }
-    text.push_str(&format!("usage = \"{usage_path}\"\n"));
     text
 }
 

@@ -133,22 +133,8 @@ pub fn csv_header(file: &Path) -> std::io::Result<Vec<String>> {
             break; // not inside a quoted field
         }
     }
-    let record = record.trim_start_matches('\u{feff}').trim_end_matches(['\r', '\n']);
-    let (mut names, mut field, mut quoted) = (Vec::new(), String::new(), false);
-    let mut chars = record.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                field.push('"');
-                chars.next();
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => names.push(std::mem::take(&mut field).trim().to_string()),
-            (c, _) => field.push(c),
-        }
-    }
-    names.push(field.trim().to_string());
-    Ok(names)
+    let names = super::adapters::text::records(&record).into_iter().next().map(|(_, names)| names);
+    Ok(names.unwrap_or_default().iter().map(|name| name.trim().to_string()).collect())
 }
 
 /// Files a folder input may hold in the canonical layout.
