@@ -605,37 +605,21 @@ fn webinars(world: &mut World, rng: &mut Rng) {
             let registered = registered && role == "attendee";
             let minutes = if attended { f64::from(rng.range(10, 60) as i32) } else { 0.0 };
             let by_email = rng.chance(0.2);
+            let row = |minutes| Attendance {
+                webinar: w,
+                contact: c,
+                by_email,
+                registered,
+                attended,
+                minutes,
+                role,
+            };
             if attended && rng.chance(0.12) {
                 // Dropped and rejoined: two rows whose minutes add up.
                 let first = (minutes / 2.0).floor();
-                world.attendance.push(Attendance {
-                    webinar: w,
-                    contact: c,
-                    by_email,
-                    registered,
-                    attended,
-                    minutes: first,
-                    role,
-                });
-                world.attendance.push(Attendance {
-                    webinar: w,
-                    contact: c,
-                    by_email,
-                    registered,
-                    attended,
-                    minutes: minutes - first,
-                    role,
-                });
+                world.attendance.extend([row(first), row(minutes - first)]);
             } else {
-                world.attendance.push(Attendance {
-                    webinar: w,
-                    contact: c,
-                    by_email,
-                    registered,
-                    attended,
-                    minutes,
-                    role,
-                });
+                world.attendance.push(row(minutes));
             }
         }
         w += 1;
