@@ -39,6 +39,8 @@ pub fn advocate_candidates(
         .lazy()
         .filter(for_threshold(col("score")).gt_eq(lit(s.min_score)).and(col("fatigued").not()))
         .join(active_csqas, key(), key(), JoinArgs::new(JoinType::Anti))
+        // Only the columns the output carries: the joins below then add their trigger columns
+        // (`promoter`, `webinars`, `minutes`, ...) to a known set, whatever health grows.
         .select([
             col("contact_id"),
             col("account_id"),
