@@ -172,7 +172,8 @@ impl Default for CsqaSettings {
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct InfluenceSettings {
-    /// Opportunity types in scope: `["new_business", "expansion"]`.
+    /// Opportunity types in scope: `["new_business", "expansion"]`. Any spelling the
+    /// opportunities table accepts (`"New Business"`); held in canonical form once checked.
     pub types: Vec<String>,
 }
 
@@ -525,8 +526,9 @@ impl RawInput {
 }
 
 impl Settings {
-    /// Value checks serde cannot express. Returns a message naming the setting.
-    fn check(&self) -> std::result::Result<(), String> {
+    /// Value checks serde cannot express, and spellings made canonical (opportunity types).
+    /// Returns a message naming the setting.
+    fn check(&mut self) -> std::result::Result<(), String> {
         let w = &self.health.weights;
         for (name, value) in [
             ("health.weights.nps", w.nps),
@@ -588,11 +590,14 @@ impl Settings {
         if self.second_order.max_lifetime_years.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
             return Err("`second_order.max_lifetime_years` must be > 0".into());
         }
-        for t in &self.influence.types {
-            if crate::ingest::parse::canonical_opportunity_type(t).is_none() {
-                return Err(format!(
-                    "`influence.types` has {t:?}; expected new_business, expansion or renewal"
-                ));
+        for t in &mut self.influence.types {
+            match crate::ingest::parse::canonical_opportunity_type(t) {
+                Some(canonical) => *t = canonical.to_string(),
+                None => {
+                    return Err(format!(
+                        "`influence.types` has {t:?}; expected new_business, expansion or renewal"
+                    ))
+                }
             }
         }
         Ok(())
@@ -752,5 +757,12 @@ advocacy_activities = "../sample_data/advocacy_activities.csv"
         assert!(err.to_string().contains("sum to 0"), "{err}");
         let err = parse(&format!("{MINIMAL}\n[influence]\ntypes = [\"upsell\"]\n")).unwrap_err();
         assert!(err.to_string().contains("influence.types"), "{err}");
+    }
+
+    #[test]
+    fn opportunity_types_are_read_in_any_accepted_spelling() {
+        let pipeline =
+            parse(&format!("{MINIMAL}\n[influence]\ntypes = [\"New Business\", \"renewal\"]\n")).unwrap();
+        assert_eq!(pipeline.settings.influence.types, ["new_business", "renewal"]);
     }
 }

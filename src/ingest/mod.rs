@@ -15,12 +15,10 @@ pub mod validate;
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
-use crate::config::normalize;
-
 use polars::prelude::*;
 
 use crate::calendar::{epoch_days, Window};
-use crate::config::{InputSpec, Pipeline};
+use crate::config::{normalize, InputSpec, Pipeline};
 use crate::error::{Error, Result};
 use schema::TableId;
 use validate::{References, Validated};

@@ -49,15 +49,7 @@ pub fn is_referral(lead_sources: &[String]) -> Expr {
 
 pub fn analyse(tables: &Tables, calendar: &Calendar, settings: &Settings) -> PolarsResult<Influence> {
     let d = calendar.as_of;
-    let types = Series::new(
-        "types".into(),
-        settings
-            .influence
-            .types
-            .iter()
-            .filter_map(|t| crate::ingest::parse::canonical_opportunity_type(t))
-            .collect::<Vec<_>>(),
-    );
+    let types = Series::new("types".into(), settings.influence.types.clone());
     let stage = stage_as_of(d);
     let deals = tables
         .opportunities

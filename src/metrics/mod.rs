@@ -38,13 +38,20 @@ impl Computed {
     }
 }
 
-/// The days of usage any metric reads: the health usage window as of D and as of D_prev, and
+/// The usage windows the metrics read: the health usage window as of D and as of D_prev, and
 /// the candidates' tenure usage window as of D.
+fn usage_windows(calendar: &Calendar, settings: &Settings) -> [Window; 3] {
+    [
+        calendar.last_days(settings.health.usage_window_days),
+        Window::last_days(calendar.prev_as_of(), settings.health.usage_window_days),
+        calendar.last_days(settings.candidates.tenure_usage_window_days),
+    ]
+}
+
+/// The days of usage any metric reads (all of [`usage_windows`]): ingestion keeps only these.
 pub fn usage_window(calendar: &Calendar, settings: &Settings) -> Window {
-    let health_prev = Window::last_days(calendar.prev_as_of(), settings.health.usage_window_days);
-    let health = calendar.last_days(settings.health.usage_window_days);
-    let tenure = calendar.last_days(settings.candidates.tenure_usage_window_days);
-    Window { start: health_prev.start.min(health.start).min(tenure.start), end: calendar.as_of }
+    let start = usage_windows(calendar, settings).iter().map(|w| w.start).min().unwrap_or(calendar.as_of);
+    Window { start, end: calendar.as_of }
 }
 
 /// Computes every metric table; `progress` is told each family as it starts.
@@ -56,14 +63,7 @@ pub fn compute(
 ) -> Result<Computed> {
     let s = &pipeline.settings;
     progress("metrics: health scores");
-    let minutes = usage::Minutes::new(
-        tables.usage.as_ref(),
-        &[
-            calendar.last_days(s.health.usage_window_days),
-            Window::last_days(calendar.prev_as_of(), s.health.usage_window_days),
-            calendar.last_days(s.candidates.tenure_usage_window_days),
-        ],
-    )?;
+    let minutes = usage::Minutes::new(tables.usage.as_ref(), &usage_windows(calendar, s))?;
     let contact_health = health::contact_health(tables, calendar, &s.health, minutes.as_ref())?;
     progress("metrics: CSQAs");
     let csqa = csqa::csqa(tables, calendar, &s.csqa)?;

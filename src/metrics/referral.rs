@@ -51,6 +51,13 @@ fn count(n: i64, d: i64) -> Option<f64> {
     div(Some(n as f64), Some(d as f64))
 }
 
+/// The row of a per-source aggregate (grouped by `referral`) for referral or other deals;
+/// none when there were no such deals.
+fn source_row(aggregate: &DataFrame, referral: bool) -> PolarsResult<Option<usize>> {
+    let flags = aggregate.column("referral")?.bool()?;
+    Ok((0..aggregate.height()).find(|&i| flags.get(i) == Some(referral)))
+}
+
 /// Per-source aggregates of the funnel, read back from polars.
 struct Side {
     created: i64,
@@ -92,8 +99,7 @@ pub fn referral_funnel(
         ])
         .collect()?;
     let side = |referral: bool| -> PolarsResult<Side> {
-        let flags = sides.column("referral")?.bool()?;
-        let Some(i) = (0..sides.height()).find(|&i| flags.get(i) == Some(referral)) else {
+        let Some(i) = source_row(&sides, referral)? else {
             return Ok(Side { created: 0, won: 0, lost: 0, open: 0, median_cycle: None, mean_won: None });
         };
         let int = |name: &str| -> PolarsResult<i64> { Ok(sides.column(name)?.i64()?.get(i).unwrap_or(0)) };
@@ -166,8 +172,7 @@ pub fn referral_retention(
         ])
         .collect()?;
     let side = |referral: bool| -> PolarsResult<(i64, i64)> {
-        let flags = firsts.column("referral")?.bool()?;
-        Ok(match (0..firsts.height()).find(|&i| flags.get(i) == Some(referral)) {
+        Ok(match source_row(&firsts, referral)? {
             Some(i) => (
                 firsts.column("cohort")?.i64()?.get(i).unwrap_or(0),
                 firsts.column("retained")?.i64()?.get(i).unwrap_or(0),

@@ -65,19 +65,21 @@ fn provenance(pipeline: &Pipeline, calendar: &Calendar, hashes: &Hashes) -> Prov
     }
 }
 
-fn chart_value(chart: &Option<Chart>) -> Value {
-    match chart {
-        Some(c) => context! {
-            id => c.id,
-            title => c.title,
-            alt => c.alt,
-            // A path, not text: Markdown must not escape its underscores.
-            file => Value::from_safe_string(c.file()),
-            // Inline in HTML5 an SVG needs no namespace, so the page names no URL at all.
-            svg => Value::from_safe_string(c.svg.replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1)),
-        },
-        None => Value::from(()),
+fn chart_value(c: &Chart) -> Value {
+    context! {
+        id => c.id,
+        title => c.title,
+        alt => c.alt,
+        // A path, not text: Markdown must not escape its underscores.
+        file => Value::from_safe_string(c.file()),
+        // Inline in HTML5 an SVG needs no namespace, so the page names no URL at all.
+        svg => Value::from_safe_string(c.svg.replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1)),
     }
+}
+
+/// "October 2026" (`long`) or "Oct 2026": the month `d` falls in.
+fn month_of(d: chrono::NaiveDate, long: bool) -> String {
+    format::month_label(&d.format("%Y-%m").to_string(), long)
 }
 
 /// The contacts whose score moved most, largest move first.
@@ -118,27 +120,29 @@ pub fn render(
         charts::program_reach(&data.months),
     ];
     let comparison = charts::csm_comparison(&data.scorecard);
-    let mut chart_map = BTreeMap::new();
-    for chart in board_charts.iter().chain(std::iter::once(&comparison)) {
-        if let Some(c) = chart {
-            chart_map.insert(c.id.clone(), chart_value(chart));
-        }
-    }
+    let chart_map: BTreeMap<String, Value> = board_charts
+        .iter()
+        .chain(std::iter::once(&comparison))
+        .flatten()
+        .map(|c| (c.id.clone(), chart_value(c)))
+        .collect();
     let chart_or_none = |id: &str| chart_map.get(id).cloned().unwrap_or(Value::from(()));
 
-    let period_label = format::month_label(&calendar.period.start.format("%Y-%m").to_string(), true);
-    let prev_label = format::month_label(&calendar.prev_period.start.format("%Y-%m").to_string(), true);
     let window = |name: &str| data.window(name).map(Value::from_serialize).unwrap_or(Value::from(()));
-    let health_total: usize = data.people.len();
+    let tiers: Vec<Value> = data
+        .tiers
+        .iter()
+        .map(|(tier, now, prev)| context! { tier => tier.replace('_', " "), now => now, prev => prev })
+        .collect();
     let common = context! {
         company => company,
         currency => currency,
         as_of => calendar.as_of.to_string(),
         as_of_label => format::day(calendar.as_of),
-        period_label => period_label,
-        prev_label => prev_label,
-        period_short => format::month_label(&calendar.period.start.format("%Y-%m").to_string(), false),
-        prev_short => format::month_label(&calendar.prev_period.start.format("%Y-%m").to_string(), false),
+        period_label => month_of(calendar.period.start, true),
+        prev_label => month_of(calendar.prev_period.start, true),
+        period_short => month_of(calendar.period.start, false),
+        prev_short => month_of(calendar.prev_period.start, false),
         t12m_label => format!("{} to {}", format::day(calendar.t12m().start), format::day(calendar.t12m().end)),
         provenance => Value::from_serialize(provenance(pipeline, calendar, hashes)),
         quality => Value::from_serialize(&data.quality),
@@ -173,8 +177,8 @@ pub fn render(
             referrers => Value::from_serialize(data.referrers.iter().take(top_n).collect::<Vec<_>>()),
             actions => Value::from_serialize(data.moves.iter().filter(|m| m.sales_action).collect::<Vec<_>>()),
             second_order => Value::from_serialize(&data.second_order),
-            tiers => Value::from_serialize(data.tiers.iter().map(|(t, now, prev)| context!{tier => t.replace('_', " "), now => now, prev => prev}).collect::<Vec<_>>()),
-            contacts_scored => health_total,
+            tiers => tiers,
+            contacts_scored => data.people.len(),
         }
     };
 
