@@ -93,6 +93,20 @@ pub fn first_of_month(d: NaiveDate) -> NaiveDate {
     d.with_day(1).expect("day 1 exists in every month")
 }
 
+/// The years a date may fall in, anywhere in the inputs or the settings (SPEC.md leaves the
+/// range open; dates outside it are typos or corrupt values, and `invalid_date`).
+pub const FIRST_YEAR: i32 = 1900;
+pub const LAST_YEAR: i32 = 2200;
+
+/// [`FIRST_YEAR`]-01-01 and [`LAST_YEAR`]-12-31 as epoch days (see [`epoch_days`]).
+pub const FIRST_DAY: i32 = -25_567;
+pub const LAST_DAY: i32 = 84_370;
+
+/// Whether epoch day `days` is within the accepted years.
+pub fn in_range(days: i64) -> bool {
+    (i64::from(FIRST_DAY)..=i64::from(LAST_DAY)).contains(&days)
+}
+
 /// Days since 1970-01-01, the physical value of a polars `Date`.
 pub fn epoch_days(d: NaiveDate) -> i32 {
     (d - NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date")).num_days() as i32
@@ -145,6 +159,13 @@ mod tests {
         assert_eq!(months[0].window.end, d("2023-04-30"));
         assert_eq!(months[11].label, "2024-03");
         assert_eq!(months[11].window.end, d("2024-03-15"));
+    }
+
+    #[test]
+    fn the_accepted_years_match_their_epoch_days() {
+        assert_eq!(epoch_days(d("1900-01-01")), FIRST_DAY);
+        assert_eq!(epoch_days(d("2200-12-31")), LAST_DAY);
+        assert!(in_range(0) && !in_range(i64::from(LAST_DAY) + 1) && !in_range(i64::from(FIRST_DAY) - 1));
     }
 
     #[test]

@@ -39,20 +39,31 @@ pub enum Command {
         /// The output folder; overrides the pipeline file's `out`.
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Print no progress lines.
+        /// Print no progress lines (warnings still print).
         #[arg(long, short)]
         quiet: bool,
+        /// Accept an as-of date after today.
+        #[arg(long)]
+        allow_future: bool,
     },
-    /// Check every input and print the data-quality table; writes nothing.
+    /// Do everything `run` does but write: check the output folder, every input, the metrics
+    /// and the templates, then print the data-quality table.
     ///
-    /// Exits with 2 on a file-level problem or when a table rejects more rows than
+    /// Exits with the code `run` would: 1 for a configuration problem (or an output folder
+    /// `run` would refuse), 2 on a file-level problem or when a table rejects more rows than
     /// [quality] max_reject_ratio allows.
     Validate {
         /// The pipeline file (TOML).
         pipeline: PathBuf,
-        /// The as-of date D (YYYY-MM-DD); only changes which usage days are rolled up.
+        /// The as-of date D (YYYY-MM-DD); overrides the pipeline file's `as_of`.
         #[arg(long, value_parser = parse_date)]
         as_of: Option<NaiveDate>,
+        /// The output folder `run` would write; overrides the pipeline file's `out`.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Accept an as-of date after today.
+        #[arg(long)]
+        allow_future: bool,
     },
     /// Write a deterministic, realistic synthetic set of the nine canonical exports.
     ///
@@ -94,6 +105,7 @@ pub enum GenerateFormat {
     Parquet,
 }
 
+/// `"2026-13-01": month 13 is out of range (1 to 12)`, or the expected shape.
 fn parse_date(text: &str) -> Result<NaiveDate, String> {
-    crate::config::parse_iso_date(text).ok_or_else(|| format!("{text:?} is not a date written YYYY-MM-DD"))
+    crate::config::parse_iso_date(text).ok_or_else(|| crate::config::describe_bad_date(text))
 }

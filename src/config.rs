@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
@@ -433,9 +433,7 @@ impl Pipeline {
                     DateValue::Toml(d) => d.to_string(),
                 };
                 Some(parse_iso_date(&text).ok_or_else(|| {
-                    Error::config(format!(
-                        "{where_}: `as_of` is {text:?}; expected a date written YYYY-MM-DD"
-                    ))
+                    Error::config(format!("{where_}: `as_of`: {}", describe_bad_date(&text)))
                 })?)
             }
         };
@@ -529,48 +527,12 @@ impl Settings {
     /// Value checks serde cannot express, and spellings made canonical (opportunity types).
     /// Returns a message naming the setting.
     fn check(&mut self) -> std::result::Result<(), String> {
-        let w = &self.health.weights;
-        for (name, value) in [
-            ("health.weights.nps", w.nps),
-            ("health.weights.usage", w.usage),
-            ("health.weights.engagement", w.engagement),
-            ("health.weights.advocacy", w.advocacy),
-        ] {
-            if !(value >= 0.0 && value.is_finite()) {
-                return Err(format!("`{name}` is {value}; expected a number >= 0"));
-            }
+        for (key, value) in self.numbers() {
+            check_range(key, value)?;
         }
+        let w = &self.health.weights;
         if w.nps + w.usage + w.engagement + w.advocacy <= 0.0 {
             return Err("the [health.weights] sum to 0; at least one must be positive".into());
-        }
-        for (name, value) in [
-            ("health.usage_target_minutes", self.health.usage_target_minutes),
-            ("health.webinar_target", self.health.webinar_target),
-            ("health.advocacy_target", self.health.advocacy_target),
-        ] {
-            if !(value > 0.0 && value.is_finite()) {
-                return Err(format!("`{name}` is {value}; expected a number > 0"));
-            }
-        }
-        for (name, value) in [
-            ("health.nps_window_days", self.health.nps_window_days),
-            ("health.usage_window_days", self.health.usage_window_days),
-            ("health.webinar_window_days", self.health.webinar_window_days),
-            ("health.advocacy_window_days", self.health.advocacy_window_days),
-            ("health.fatigue_window_days", self.health.fatigue_window_days),
-            ("csqa.nps_window_days", self.csqa.nps_window_days),
-            ("referral.retention_days", self.referral.retention_days),
-            ("second_order.repurchase_window_days", self.second_order.repurchase_window_days),
-            ("second_order.action_window_days", self.second_order.action_window_days),
-            ("candidates.promoter_window_days", self.candidates.promoter_window_days),
-            ("candidates.webinars_window_days", self.candidates.webinars_window_days),
-            ("candidates.tenure_usage_window_days", self.candidates.tenure_usage_window_days),
-            ("candidates.deal_window_days", self.candidates.deal_window_days),
-            ("program.months", self.program.months),
-        ] {
-            if value == 0 {
-                return Err(format!("`{name}` is 0; expected at least 1"));
-            }
         }
         let t = &self.health.tiers;
         if !(t.champion >= t.advocate && t.advocate >= t.neutral) {
@@ -578,17 +540,6 @@ impl Settings {
         }
         if self.candidates.tenure_min_days > self.candidates.tenure_max_days {
             return Err("`candidates.tenure_min_days` is above `candidates.tenure_max_days`".into());
-        }
-        let q = self.quality.max_reject_ratio;
-        if !(0.0..=1.0).contains(&q) {
-            return Err(format!("`quality.max_reject_ratio` is {q}; expected a number from 0 to 1"));
-        }
-        let m = self.second_order.gross_margin;
-        if !(0.0..=1.0).contains(&m) {
-            return Err(format!("`second_order.gross_margin` is {m}; expected a number from 0 to 1"));
-        }
-        if self.second_order.max_lifetime_years.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
-            return Err("`second_order.max_lifetime_years` must be > 0".into());
         }
         for t in &mut self.influence.types {
             match crate::ingest::parse::canonical_opportunity_type(t) {
@@ -602,6 +553,91 @@ impl Settings {
         }
         Ok(())
     }
+
+    /// Every numeric setting by its pipeline-file key, as a float, for the range checks.
+    fn numbers(&self) -> Vec<(&'static str, f64)> {
+        let (h, w, t) = (&self.health, &self.health.weights, &self.health.tiers);
+        let (c, so) = (&self.candidates, &self.second_order);
+        vec![
+            ("health.weights.nps", w.nps),
+            ("health.weights.usage", w.usage),
+            ("health.weights.engagement", w.engagement),
+            ("health.weights.advocacy", w.advocacy),
+            ("health.nps_window_days", h.nps_window_days.into()),
+            ("health.usage_window_days", h.usage_window_days.into()),
+            ("health.usage_target_minutes", h.usage_target_minutes),
+            ("health.webinar_window_days", h.webinar_window_days.into()),
+            ("health.webinar_target", h.webinar_target),
+            ("health.advocacy_window_days", h.advocacy_window_days.into()),
+            ("health.advocacy_target", h.advocacy_target),
+            ("health.fatigue_window_days", h.fatigue_window_days.into()),
+            ("health.fatigue_max_asks", h.fatigue_max_asks.into()),
+            ("health.tiers.champion", t.champion),
+            ("health.tiers.advocate", t.advocate),
+            ("health.tiers.neutral", t.neutral),
+            ("csqa.min_nps", self.csqa.min_nps as f64),
+            ("csqa.nps_window_days", self.csqa.nps_window_days.into()),
+            ("referral.retention_days", self.referral.retention_days.into()),
+            ("second_order.repurchase_window_days", so.repurchase_window_days.into()),
+            ("second_order.action_window_days", so.action_window_days.into()),
+            ("second_order.gross_margin", so.gross_margin),
+            ("second_order.max_lifetime_years", so.max_lifetime_years),
+            ("candidates.min_score", c.min_score),
+            ("candidates.promoter_score", c.promoter_score as f64),
+            ("candidates.promoter_window_days", c.promoter_window_days.into()),
+            ("candidates.webinars_min", c.webinars_min.into()),
+            ("candidates.webinars_window_days", c.webinars_window_days.into()),
+            ("candidates.tenure_min_days", c.tenure_min_days.into()),
+            ("candidates.tenure_max_days", c.tenure_max_days.into()),
+            ("candidates.tenure_min_minutes", c.tenure_min_minutes),
+            ("candidates.tenure_usage_window_days", c.tenure_usage_window_days.into()),
+            ("candidates.deal_window_days", c.deal_window_days.into()),
+            ("program.months", self.program.months.into()),
+            ("quality.max_reject_ratio", self.quality.max_reject_ratio),
+            ("reports.top_n", self.reports.top_n as f64),
+        ]
+    }
+}
+
+/// The accepted range of a numeric setting: `(min, max, whole)`. Windows stay within a
+/// century so that date arithmetic cannot overflow; weights, targets and shares within what
+/// the formulas can add up without overflowing. README's settings table lists the same.
+pub fn range_of(key: &str) -> Option<(f64, f64, bool)> {
+    const DAYS: (f64, f64, bool) = (1.0, 36_500.0, true);
+    Some(match key {
+        k if k.starts_with("health.weights.") => (0.0, 1_000.0, false),
+        k if k.ends_with("_days") && k != "candidates.tenure_min_days" => DAYS,
+        "candidates.tenure_min_days" => (0.0, 36_500.0, true),
+        "health.usage_target_minutes" | "health.webinar_target" | "health.advocacy_target" => {
+            (1e-9, 1e9, false)
+        }
+        "health.fatigue_max_asks" => (1.0, 1_000_000.0, true),
+        k if k.starts_with("health.tiers.") => (0.0, 100.0, false),
+        "csqa.min_nps" | "candidates.promoter_score" => (0.0, 10.0, true),
+        "second_order.gross_margin" | "quality.max_reject_ratio" => (0.0, 1.0, false),
+        "second_order.max_lifetime_years" => (1e-9, 1_000.0, false),
+        "candidates.min_score" => (0.0, 100.0, false),
+        "candidates.webinars_min" => (0.0, 1_000_000.0, true),
+        "candidates.tenure_min_minutes" => (0.0, 1e9, false),
+        "program.months" => (1.0, 600.0, true),
+        "reports.top_n" => (1.0, 100_000.0, true),
+        _ => return None,
+    })
+}
+
+/// `value` within [`range_of`] `key`, or a message naming the key.
+fn check_range(key: &str, value: f64) -> std::result::Result<(), String> {
+    let Some((min, max, whole)) = range_of(key) else { return Ok(()) };
+    if (min..=max).contains(&value) {
+        return Ok(());
+    }
+    Err(format!("`{key}` is {value}; expected {}", describe_range(min, max, whole)))
+}
+
+fn describe_range(min: f64, max: f64, whole: bool) -> String {
+    let kind = if whole { "a whole number" } else { "a number" };
+    let min = if min > 0.0 && min < 1e-6 { "above 0".to_string() } else { format!("from {min}") };
+    format!("{kind} {min} to {max}")
 }
 
 /// Removes `.` and `name/..` pairs without touching the file system, so that paths read the
@@ -624,28 +660,125 @@ pub fn normalize(path: &Path) -> PathBuf {
     out.iter().collect()
 }
 
-/// Parses a zero-padded `YYYY-MM-DD`.
+/// Parses a zero-padded `YYYY-MM-DD` within the years the tool accepts anywhere (1900 to
+/// 2200).
 pub fn parse_iso_date(text: &str) -> Option<NaiveDate> {
     let b = text.as_bytes();
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
     }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .filter(|d| (crate::calendar::FIRST_YEAR..=crate::calendar::LAST_YEAR).contains(&d.year()))
+}
+
+/// Why `text` is not an as-of date, in words: the shape, or the part that is out of range.
+pub fn describe_bad_date(text: &str) -> String {
+    let b = text.as_bytes();
+    let shaped = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if !shaped {
+        return format!("{text:?} is not a date written YYYY-MM-DD");
+    }
+    let (year, month, day) =
+        (text[0..4].parse::<i32>(), text[5..7].parse::<u32>(), text[8..10].parse::<u32>());
+    let (Ok(year), Ok(month), Ok(day)) = (year, month, day) else {
+        return format!("{text:?} is not a date written YYYY-MM-DD");
+    };
+    if !(1..=12).contains(&month) {
+        return format!("{text:?} is not a valid date: month {month} is out of range (1 to 12)");
+    }
+    if NaiveDate::from_ymd_opt(year, month, day).is_none() {
+        return format!("{text:?} is not a valid date: day {day} is out of range for {year}-{month:02}");
+    }
+    format!(
+        "{text:?} is not a valid date: the year is out of range ({} to {})",
+        crate::calendar::FIRST_YEAR,
+        crate::calendar::LAST_YEAR
+    )
 }
 
 /// Turns a TOML error into a message with the file, line and column, and for an unknown key
 /// the nearest valid one.
 fn describe_toml_error(path: &Path, text: &str, err: &toml::de::Error) -> String {
-    let message = err.message().trim();
+    let raw = err.message().trim();
+    let key = err.span().and_then(|span| key_at(text, span.start));
+    let message = match &key {
+        Some(key) => describe_value_error(key, raw).unwrap_or_else(|| raw.to_string()),
+        None => raw.to_string(),
+    };
     let location = err.span().map(|span| line_and_column(text, span.start));
     let mut out = match location {
         Some((line, col)) => format!("{}:{line}:{col}: {message}", path.display()),
         None => format!("{}: {message}", path.display()),
     };
-    if let Some(hint) = unknown_key_hint(message) {
+    if let Some(hint) = unknown_key_hint(raw) {
         out.push_str(&format!("; did you mean `{hint}`?"));
     }
     out
+}
+
+/// serde's "invalid type: string \"0.35\", expected f64" or "invalid value: integer `-1`,
+/// expected u32" as a sentence about the key: "`health.weights.nps` must be a number, not
+/// the string \"0.35\"".
+fn describe_value_error(key: &str, message: &str) -> Option<String> {
+    if let Some(rest) = message.strip_prefix("invalid type: ") {
+        let (found, expected) = rest.rsplit_once(", expected ")?;
+        let wanted = match expected {
+            "f64" | "f32" => "a number".to_string(),
+            e if e.starts_with('u') || e.starts_with('i') && e.len() <= 5 => match range_of(key) {
+                Some((min, max, whole)) => describe_range(min, max, whole),
+                None => "a whole number".to_string(),
+            },
+            "a boolean" | "bool" => "true or false".to_string(),
+            "a string" | "a borrowed string" => "text in quotes".to_string(),
+            "a sequence" => "a list such as [\"a\", \"b\"]".to_string(),
+            other => other.to_string(),
+        };
+        return Some(format!("`{key}` must be {wanted}, not {found}"));
+    }
+    if let Some(rest) = message.strip_prefix("invalid value: integer `") {
+        let (value, _) = rest.split_once('`')?;
+        let (min, max, whole) = range_of(key)?;
+        return Some(format!("`{key}` is {value}; expected {}", describe_range(min, max, whole)));
+    }
+    None
+}
+
+/// The dotted key (`health.weights.nps`) whose value spans `offset` in the pipeline text.
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    let doc = toml_edit::ImDocument::parse(text).ok()?;
+    let mut path = Vec::new();
+    find_key(doc.as_item(), offset, &mut path).then(|| path.join("."))
+}
+
+fn find_key(item: &toml_edit::Item, offset: usize, path: &mut Vec<String>) -> bool {
+    let entries: Vec<(String, toml_edit::Item)> = match item {
+        toml_edit::Item::Table(table) => table.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
+        toml_edit::Item::Value(toml_edit::Value::InlineTable(table)) => {
+            table.iter().map(|(k, v)| (k.to_string(), toml_edit::Item::Value(v.clone()))).collect()
+        }
+        _ => return false,
+    };
+    for (key, child) in entries {
+        path.push(key);
+        let hit = match &child {
+            toml_edit::Item::Table(_) => find_key(&child, offset, path),
+            // The value spans the offset: this key, or a key inside it (an inline table).
+            _ if child.span().is_some_and(|s| s.contains(&offset)) => {
+                find_key(&child, offset, path);
+                true
+            }
+            _ => false,
+        };
+        if hit {
+            return true;
+        }
+        path.pop();
+    }
+    false
 }
 
 /// For serde's "unknown field `x`, expected one of `a`, `b`" (or "expected `a` or `b`"),
@@ -743,7 +876,7 @@ advocacy_activities = "../sample_data/advocacy_activities.csv"
         let text = MINIMAL.replace("\"2026-10-31\"", "2026-10-31");
         assert_eq!(parse(&text).unwrap().as_of, parse_iso_date("2026-10-31"));
         let err = parse(&MINIMAL.replace("2026-10-31", "31/10/2026")).unwrap_err();
-        assert!(err.to_string().contains("expected a date written YYYY-MM-DD"), "{err}");
+        assert!(err.to_string().contains("is not a date written YYYY-MM-DD"), "{err}");
     }
 
     #[test]

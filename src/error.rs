@@ -20,16 +20,34 @@ pub enum Error {
     #[error("{message}")]
     RejectRatio { message: String, diagnostics: PathBuf },
 
-    /// A bug or an environment failure (disk full, polars error outside reading).
+    /// The user's environment stopped a read or a write: permission denied, a read-only
+    /// folder, a full disk, another run holding the output folder. Exit 2, with the path.
+    #[error("cannot {action} {}: {}", path.display(), describe_io(source))]
+    Environment { action: &'static str, path: PathBuf, source: std::io::Error },
+
+    /// A bug: something the code assumed did not hold.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// An I/O error in words a user can act on.
+fn describe_io(err: &std::io::Error) -> String {
+    use std::io::ErrorKind::*;
+    let hint = match err.kind() {
+        PermissionDenied => "permission denied",
+        ReadOnlyFilesystem => "the file system is read-only",
+        StorageFull => "the disk is full",
+        QuotaExceeded => "the disk quota is exceeded",
+        _ => return err.to_string(),
+    };
+    hint.to_string()
 }
 
 impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Config(_) => 1,
-            Error::Input(_) | Error::RejectRatio { .. } => 2,
+            Error::Input(_) | Error::RejectRatio { .. } | Error::Environment { .. } => 2,
             Error::Internal(_) => 3,
         }
     }
@@ -44,6 +62,11 @@ impl Error {
 
     pub fn internal(message: impl Into<String>) -> Self {
         Error::Internal(message.into())
+    }
+
+    /// A failed read or write of `path`, kept with its source.
+    pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Environment { action, path: path.into(), source }
     }
 }
 

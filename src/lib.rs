@@ -24,13 +24,13 @@ use chrono::NaiveDate;
 use calendar::Calendar;
 use config::Pipeline;
 use error::{Error, Result};
-use ingest::TableQuality;
+use ingest::{schema, TableQuality};
 use output::Bundle;
 use progress::Stages;
-use provenance::RunRecord;
+use provenance::{Hashes, RunRecord};
 
 /// What `advocacy run` and `advocacy validate` are asked to do.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct RunOptions {
     pub pipeline: PathBuf,
     /// Overrides the pipeline file's `as_of`.
@@ -39,6 +39,9 @@ pub struct RunOptions {
     pub out: Option<PathBuf>,
     /// No progress lines even on a terminal.
     pub quiet: bool,
+    /// Accept an as-of date after today (a board pack about days that have not happened is
+    /// refused otherwise).
+    pub allow_future: bool,
 }
 
 /// What a successful run wrote.
@@ -47,54 +50,132 @@ pub struct RunSummary {
     pub out: PathBuf,
     pub as_of: NaiveDate,
     pub quality: Vec<TableQuality>,
+    /// Things the reader of the reports must know (stale inputs), also in `run.json`.
+    pub warnings: Vec<String>,
+}
+
+/// The checked pipeline, the as-of date, the output folder and the files a run reads.
+struct Plan {
+    pipeline: Pipeline,
+    calendar: Calendar,
+    out: PathBuf,
+    files: Vec<(schema::TableId, Vec<PathBuf>)>,
+    /// What the output folder may not contain: the pipeline file and the inputs.
+    protected: Vec<PathBuf>,
+}
+
+/// Everything `run` and `validate` do before the output folder: load and check the pipeline,
+/// resolve the as-of date (refusing a future one), list the inputs.
+fn plan(options: &RunOptions) -> Result<Plan> {
+    let pipeline = Pipeline::load(&options.pipeline)?;
+    let as_of = resolve_as_of(options, &pipeline);
+    let today = chrono::Utc::now().date_naive();
+    if as_of > today && !options.allow_future {
+        return Err(Error::config(format!(
+            "the as-of date {as_of} is after today ({today}): a report about days that have not \
+             happened would look final; pass --allow-future if that is what you want"
+        )));
+    }
+    let calendar = Calendar::new(as_of);
+    let out = options.out.clone().unwrap_or_else(|| pipeline.out.clone());
+    let files = provenance::input_files(&pipeline)?;
+    let mut protected = vec![pipeline.path.clone()];
+    protected.extend(pipeline.inputs.iter().map(|(_, input)| input.path.clone()));
+    protected.extend(files.iter().flat_map(|(_, f)| f.iter().cloned()));
+    protected.extend(pipeline.settings.reports.templates.iter().cloned());
+    Ok(Plan { pipeline, calendar, out, files, protected })
+}
+
+/// What a run computed, ready to publish: tables, rejects, reports.
+struct Outcome {
+    bundle: Bundle,
+    notes: Vec<String>,
+    warnings: Vec<String>,
+    quality: Vec<TableQuality>,
+    /// Set when a table rejected more rows than `[quality] max_reject_ratio` allows; the
+    /// bundle then holds only diagnostics.
+    over_limit: Option<String>,
+}
+
+/// Reads and checks every input; warns when they end before the as-of date.
+fn load(plan: &Plan, stages: &Stages) -> Result<(ingest::Loaded, Vec<String>)> {
+    let usage_window = metrics::usage_window(&plan.calendar, &plan.pipeline.settings);
+    let loaded = ingest::load(&plan.pipeline, usage_window, &|stage| stages.begin(stage))?;
+    let warnings = freshness_warnings(&loaded.tables, &plan.calendar);
+    for warning in &warnings {
+        stages.warn(warning);
+    }
+    Ok((loaded, warnings))
+}
+
+/// Computes every table and report from the loaded inputs, writing nothing.
+fn compute(
+    plan: &Plan,
+    loaded: ingest::Loaded,
+    warnings: Vec<String>,
+    hashes: &Hashes,
+    stages: &Stages,
+) -> Result<Outcome> {
+    let (pipeline, calendar) = (&plan.pipeline, &plan.calendar);
+    let mut bundle = Bundle {
+        rejects: loaded.quality.iter().map(|q| (q.table.name().to_string(), q.rejects.clone())).collect(),
+        ..Bundle::default()
+    };
+    let over_limit = over_reject_limit(&loaded.quality, pipeline.settings.quality.max_reject_ratio);
+    if over_limit.is_some() {
+        bundle.tables = metrics::quality_tables(&loaded.quality, &[])?;
+        return Ok(Outcome { bundle, notes: Vec::new(), warnings, quality: loaded.quality, over_limit });
+    }
+    let mut computed = metrics::compute(&loaded.tables, calendar, pipeline, &|stage| stages.begin(stage))?;
+    computed.tables.extend(metrics::quality_tables(&loaded.quality, &computed.findings)?);
+    stages.begin("rendering reports");
+    for (path, contents) in report::render(&computed, calendar, pipeline, hashes, &warnings)? {
+        bundle.add_file(path, contents);
+    }
+    bundle.tables = computed.tables;
+    Ok(Outcome { bundle, notes: computed.notes, warnings, quality: loaded.quality, over_limit: None })
 }
 
 /// `advocacy run`: reads, checks, computes and publishes everything atomically.
 pub fn run(options: &RunOptions) -> Result<RunSummary> {
     let stages = Stages::new(options.quiet);
     stages.begin("reading the pipeline file");
-    let pipeline = Pipeline::load(&options.pipeline)?;
-    let calendar = Calendar::new(resolve_as_of(options, &pipeline));
-    let out = options.out.clone().unwrap_or_else(|| pipeline.out.clone());
-
-    let files = provenance::input_files(&pipeline)?;
+    let plan = plan(options)?;
+    // The output folder is checked and locked before any work.
+    let claim = output::claim(&plan.out, &plan.protected)?;
+    // Inputs are hashed on another thread while they are read.
     let hashing = {
-        let (path, base) = (pipeline.path.clone(), pipeline.base_dir.clone());
-        let files = files.clone();
+        let (path, base) = (plan.pipeline.path.clone(), plan.pipeline.base_dir.clone());
+        let files = plan.files.clone();
         std::thread::spawn(move || provenance::hash_files(&path, &base, &files))
     };
-    let usage_window = metrics::usage_window(&calendar, &pipeline.settings);
-    let loaded = ingest::load(&pipeline, usage_window, &|stage| stages.begin(stage))?;
+    let (loaded, warnings) = load(&plan, &stages)?;
     let hashes = hashing.join().map_err(|_| Error::internal("the hashing thread panicked"))??;
+    let mut outcome = compute(&plan, loaded, warnings, &hashes, &stages)?;
 
     // run.json is written last, so that its timings include writing everything else.
-    let run_json = |outputs, notes, error| {
+    let record = |outputs, notes, warnings, error| {
         let record = RunRecord {
-            pipeline: &pipeline,
-            calendar: &calendar,
+            pipeline: &plan.pipeline,
+            calendar: &plan.calendar,
             hashes: &hashes,
-            quality: &loaded.quality,
+            quality: &outcome.quality,
             outputs,
             notes,
+            warnings,
             error,
             timings: stages.timings(),
             total_ms: stages.total_ms(),
         };
         vec![("run.json".into(), record.to_json().into_bytes())]
     };
-
-    let over_limit = over_reject_limit(&loaded.quality, pipeline.settings.quality.max_reject_ratio);
-    let mut bundle = Bundle {
-        rejects: loaded.quality.iter().map(|q| (q.table.name().to_string(), q.rejects.clone())).collect(),
-        ..Bundle::default()
-    };
-
-    if let Some(message) = over_limit {
-        bundle.tables = metrics::quality_tables(&loaded.quality, &[])?;
+    let outputs = table_sizes(&outcome.bundle);
+    let (notes, warnings) = (outcome.notes.clone(), outcome.warnings.clone());
+    if let Some(message) = outcome.over_limit.clone() {
         stages.begin("writing diagnostics");
-        let outputs = table_sizes(&bundle);
-        let diagnostics = output::publish_failed(&out, &mut bundle, || {
-            run_json(outputs, Vec::new(), Some(message.clone()))
+        let failed = message.clone();
+        let diagnostics = output::publish_failed(&claim, &mut outcome.bundle, || {
+            record(outputs, Vec::new(), warnings, Some(failed))
         })?;
         return Err(Error::RejectRatio {
             message: format!(
@@ -104,39 +185,33 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
             diagnostics,
         });
     }
-
-    let mut computed = metrics::compute(&loaded.tables, &calendar, &pipeline, &|stage| stages.begin(stage))?;
-    computed.tables.extend(metrics::quality_tables(&loaded.quality, &computed.findings)?);
-
-    stages.begin("rendering reports");
-    for (path, contents) in report::render(&computed, &calendar, &pipeline, &hashes)? {
-        bundle.add_file(path, contents);
-    }
-    bundle.tables = computed.tables;
-
     stages.begin("writing outputs");
-    let outputs = table_sizes(&bundle);
-    output::publish(&out, &mut bundle, || run_json(outputs, computed.notes, None))?;
-    Ok(RunSummary { out, as_of: calendar.as_of, quality: loaded.quality })
+    output::publish(&claim, &mut outcome.bundle, || record(outputs, notes, warnings.clone(), None))?;
+    Ok(RunSummary { out: plan.out, as_of: plan.calendar.as_of, quality: outcome.quality, warnings })
 }
 
 /// What `advocacy validate` found.
 pub struct Validation {
     pub quality: Vec<TableQuality>,
+    pub warnings: Vec<String>,
     /// Set when a table rejects more rows than `[quality] max_reject_ratio` allows.
     pub over_limit: Option<Error>,
 }
 
-/// `advocacy validate`: checks every input and reports, writing nothing.
+/// `advocacy validate`: everything `run` does (the output-folder check, every input, the
+/// metrics, the templates, serialising every table) except writing, so that it fails exactly
+/// where `run` would.
 pub fn validate(options: &RunOptions) -> Result<Validation> {
     let stages = Stages::new(options.quiet);
-    let pipeline = Pipeline::load(&options.pipeline)?;
-    let calendar = Calendar::new(resolve_as_of(options, &pipeline));
-    let usage_window = metrics::usage_window(&calendar, &pipeline.settings);
-    let loaded = ingest::load(&pipeline, usage_window, &|stage| stages.begin(stage))?;
-    let over_limit = over_reject_limit(&loaded.quality, pipeline.settings.quality.max_reject_ratio)
-        .map(|message| Error::RejectRatio { message, diagnostics: PathBuf::new() });
-    Ok(Validation { quality: loaded.quality, over_limit })
+    let plan = plan(options)?;
+    output::check_target(&plan.out, &plan.protected)?;
+    let hashes = provenance::hash_files(&plan.pipeline.path, &plan.pipeline.base_dir, &plan.files)?;
+    let (loaded, warnings) = load(&plan, &stages)?;
+    let mut outcome = compute(&plan, loaded, warnings, &hashes, &stages)?;
+    outcome.bundle.render_in_memory()?;
+    let over_limit =
+        outcome.over_limit.map(|message| Error::RejectRatio { message, diagnostics: PathBuf::new() });
+    Ok(Validation { quality: outcome.quality, warnings: outcome.warnings, over_limit })
 }
 
 /// CLI flag, then pipeline file, then the last day of the previous month.
@@ -145,6 +220,21 @@ fn resolve_as_of(options: &RunOptions, pipeline: &Pipeline) -> NaiveDate {
         .as_of
         .or(pipeline.as_of)
         .unwrap_or_else(|| calendar::default_as_of(chrono::Utc::now().date_naive()))
+}
+
+/// A warning when the as-of date is after the latest date anywhere in the inputs: the
+/// reports would otherwise present days nobody has data for as if they were quiet.
+fn freshness_warnings(tables: &ingest::Tables, calendar: &Calendar) -> Vec<String> {
+    match tables.latest_date() {
+        Some(latest) if latest < calendar.as_of => vec![format!(
+            "the inputs hold data through {} only, {} days before the as-of date {}: numbers after \
+             that day are unknown, not zero",
+            report::format::day(latest),
+            (calendar.as_of - latest).num_days(),
+            report::format::day(calendar.as_of)
+        )],
+        _ => Vec::new(),
+    }
 }
 
 /// A message naming every table that rejects more than `limit` of its rows, if any does.

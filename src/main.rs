@@ -11,13 +11,13 @@ fn main() {
         std::process::exit(if err.use_stderr() { 1 } else { 0 });
     });
     let result = match cli.command {
-        Command::Run { pipeline, as_of, out, quiet } => {
-            advocacy::run(&RunOptions { pipeline, as_of, out, quiet }).map(|summary| {
+        Command::Run { pipeline, as_of, out, quiet, allow_future } => {
+            advocacy::run(&RunOptions { pipeline, as_of, out, quiet, allow_future }).map(|summary| {
                 eprintln!("as of {}: wrote {}", summary.as_of, summary.out.display());
             })
         }
-        Command::Validate { pipeline, as_of } => {
-            let options = RunOptions { pipeline, as_of, out: None, quiet: false };
+        Command::Validate { pipeline, as_of, out, allow_future } => {
+            let options = RunOptions { pipeline, as_of, out, quiet: false, allow_future };
             advocacy::validate(&options).and_then(|validation| {
                 print!("{}", advocacy::quality_text(&validation.quality));
                 validation.over_limit.map_or(Ok(()), Err)

@@ -1,4 +1,4 @@
-//! Stage timings for `run.json`, and progress lines on a terminal.
+//! Stage timings for `run.json`, progress lines on a terminal, and warnings.
 //!
 //! Progress goes to standard error only when it is a terminal and `CI` is not set, so that
 //! scheduled jobs keep clean logs.
@@ -33,6 +33,12 @@ impl Stages {
             eprintln!("[{:>6.1}s] {name}", self.started.elapsed().as_secs_f64());
         }
         state.current = Some((name.to_string(), Instant::now()));
+    }
+
+    /// A warning: always printed (also under CI and `--quiet`), since a scheduled job's log is
+    /// where a stale export must show.
+    pub fn warn(&self, message: &str) {
+        eprintln!("warning: {message}");
     }
 
     /// Every finished stage with its duration in milliseconds, in order.

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 use crate::calendar::Calendar;
 use crate::config::Pipeline;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::ingest::schema::TableId;
 use crate::ingest::{read, TableQuality};
 
@@ -59,11 +59,11 @@ pub fn hash_files(
 }
 
 fn sha256_file(path: &Path) -> Result<String> {
-    let mut file = std::fs::File::open(path)?;
+    let mut file = std::fs::File::open(path).map_err(|e| Error::io("read", path, e))?;
     let mut hasher = Sha256::new();
     let mut buffer = vec![0u8; 1 << 20];
     loop {
-        let n = file.read(&mut buffer)?;
+        let n = file.read(&mut buffer).map_err(|e| Error::io("read", path, e))?;
         if n == 0 {
             break;
         }
@@ -82,6 +82,8 @@ pub struct RunRecord<'a> {
     pub outputs: Vec<(String, usize)>,
     /// Metric parts that could not be computed and why (an optional input not configured).
     pub notes: Vec<String>,
+    /// What the reader of the reports must know (inputs that end before the as-of date).
+    pub warnings: Vec<String>,
     pub error: Option<String>,
     pub timings: Vec<(String, f64)>,
     pub total_ms: f64,
@@ -139,6 +141,7 @@ impl RunRecord<'_> {
             "inputs": inputs,
             "outputs": outputs,
             "notes": self.notes,
+            "warnings": self.warnings,
             "timings_ms": timings,
         });
         let mut text = serde_json::to_string_pretty(&record).expect("JSON values always serialize");

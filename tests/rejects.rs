@@ -290,7 +290,7 @@ fn the_first_failing_check_wins() {
 fn rejects_keep_the_values_as_they_appear_in_the_file() {
     let pipeline =
         MiniData::new().push("nps_responses", "R2,,\"  Nobody@X.com \",2026-09-02,8,\"so, so\"").write("raw");
-    let options = advocacy::RunOptions { pipeline, as_of: None, out: None, quiet: true };
+    let options = advocacy::RunOptions { pipeline, quiet: true, ..Default::default() };
     let validation = advocacy::validate(&options).unwrap();
     let nps = validation.quality.iter().find(|q| q.table.name() == "nps_responses").unwrap();
     let columns: Vec<&str> = nps.rejects.get_column_names().iter().map(|c| c.as_str()).collect();

@@ -41,17 +41,19 @@ pub fn merge_webinar_rows(rows: LazyFrame) -> LazyFrame {
         .when(col("role").eq(lit("panelist")))
         .then(lit(1))
         .otherwise(lit(0));
-    rows.with_column(role_rank.alias("__role_rank")).group_by([col("contact_id"), col("webinar_id")]).agg([
-        col("webinar_title").drop_nulls().first().alias("webinar_title"),
-        col("held_on").min(),
-        col("registered").fill_null(lit(true)).any(true).alias("registered"),
-        col("attended").any(true).alias("attended"),
-        exact::sum(col("minutes_attended")).alias("minutes_attended"),
-        col("role")
-            .sort_by([col("__role_rank")], SortMultipleOptions::default().with_order_descending(true))
-            .first()
-            .alias("role"),
-    ])
+    rows.with_column(role_rank.alias("\u{1}role_rank")).group_by([col("contact_id"), col("webinar_id")]).agg(
+        [
+            col("webinar_title").drop_nulls().first().alias("webinar_title"),
+            col("held_on").min(),
+            col("registered").fill_null(lit(true)).any(true).alias("registered"),
+            col("attended").any(true).alias("attended"),
+            exact::sum(col("minutes_attended")).alias("minutes_attended"),
+            col("role")
+                .sort_by([col("\u{1}role_rank")], SortMultipleOptions::default().with_order_descending(true))
+                .first()
+                .alias("role"),
+        ],
+    )
 }
 
 #[cfg(test)]

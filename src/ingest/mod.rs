@@ -41,6 +41,31 @@ pub struct Tables {
     pub job_changes: Option<DataFrame>,
 }
 
+impl Tables {
+    /// The latest date anywhere in the accepted inputs (every date column of every table),
+    /// or `None` when there is none.
+    pub fn latest_date(&self) -> Option<chrono::NaiveDate> {
+        let frames = [
+            Some(&self.csms),
+            Some(&self.accounts),
+            Some(&self.contacts),
+            Some(&self.opportunities),
+            Some(&self.activities),
+            self.nps.as_ref(),
+            self.webinars.as_ref(),
+            self.usage.as_ref(),
+            self.job_changes.as_ref(),
+        ];
+        frames
+            .into_iter()
+            .flatten()
+            .flat_map(|df| df.columns().iter().filter(|c| c.dtype() == &DataType::Date))
+            .filter_map(|c| c.to_physical_repr().i32().ok().and_then(|days| days.max()))
+            .max()
+            .map(crate::calendar::from_epoch_days)
+    }
+}
+
 /// What happened to one input's rows.
 #[derive(Debug, Clone)]
 pub struct TableQuality {

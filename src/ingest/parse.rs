@@ -17,8 +17,12 @@ const SECONDS_PER_DAY: i64 = 86_400;
 /// `YYYY-MM-DD`; `YYYY-MM-DD[T| ]HH:MM[:SS[.fraction]]` with an optional `Z`, `±HH`, `±HHMM`
 /// or `±HH:MM` (converted to UTC; a naive datetime keeps its date part); exactly 8 unsigned
 /// digits as `YYYYMMDD`; any other integer as Unix epoch seconds, or milliseconds when its
-/// absolute value is at least 1e11.
+/// absolute value is at least 1e11. A date outside the years 1900 to 2200 is not a date.
 pub fn parse_date(text: &str) -> Option<i32> {
+    parse_any_date(text).filter(|d| crate::calendar::in_range(i64::from(*d)))
+}
+
+fn parse_any_date(text: &str) -> Option<i32> {
     let b = text.as_bytes();
     let digits = b.strip_prefix(b"-").unwrap_or(b);
     if !digits.is_empty() && digits.iter().all(u8::is_ascii_digit) {
@@ -26,7 +30,7 @@ pub fn parse_date(text: &str) -> Option<i32> {
             return ymd(num(&b[0..4])?, num(&b[4..6])?, num(&b[6..8])?);
         }
         let value: i64 = text.parse().ok()?;
-        return Some(epoch_to_days(value));
+        return epoch_to_days(value);
     }
     if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
@@ -44,7 +48,7 @@ pub fn parse_date(text: &str) -> Option<i32> {
         None => Some(days),
         Some(offset_seconds) => {
             let utc = i64::from(days) * SECONDS_PER_DAY + seconds_of_day - offset_seconds;
-            Some(utc.div_euclid(SECONDS_PER_DAY) as i32)
+            i32::try_from(utc.div_euclid(SECONDS_PER_DAY)).ok()
         }
     }
 }
@@ -108,10 +112,17 @@ fn ymd(year: u32, month: u32, day: u32) -> Option<i32> {
     Some(crate::calendar::epoch_days(date))
 }
 
-/// Unix epoch seconds, or milliseconds when `|value| >= 1e11`, to days (UTC).
-pub fn epoch_to_days(value: i64) -> i32 {
+/// Unix epoch seconds, or milliseconds when `|value| >= 1e11`, to days (UTC); `None` outside
+/// the accepted years (never a wrapped-around value).
+pub fn epoch_to_days(value: i64) -> Option<i32> {
     let seconds = if value.unsigned_abs() >= 100_000_000_000 { value.div_euclid(1000) } else { value };
-    seconds.div_euclid(SECONDS_PER_DAY) as i32
+    let days = seconds.div_euclid(SECONDS_PER_DAY);
+    crate::calendar::in_range(days).then_some(days as i32)
+}
+
+/// A typed date or datetime's day number, when it is within the accepted years.
+fn day_in_range(days: i64) -> Option<i32> {
+    crate::calendar::in_range(days).then_some(days as i32)
 }
 
 /// A date given as a whole number (a typed integer column): `YYYYMMDD` when it has exactly
@@ -119,9 +130,9 @@ pub fn epoch_to_days(value: i64) -> i32 {
 pub fn integer_date(value: i64) -> Option<i32> {
     if (10_000_000..=99_999_999).contains(&value) {
         let v = value as u32;
-        return ymd(v / 10_000, v / 100 % 100, v % 100);
+        return ymd(v / 10_000, v / 100 % 100, v % 100).filter(|d| crate::calendar::in_range(i64::from(*d)));
     }
-    Some(epoch_to_days(value))
+    epoch_to_days(value)
 }
 
 /// A finite number; thousands separators, `NaN` and `inf` are not numbers.
@@ -247,7 +258,10 @@ pub fn to_date(column: Column) -> PolarsResult<Column> {
     let name = column.name().clone();
     let days: Int32Chunked = match column.dtype() {
         DataType::String => column.str()?.iter().map(|v| v.and_then(parse_date)).collect(),
-        DataType::Date => return Ok(column),
+        DataType::Date => {
+            let physical = column.to_physical_repr();
+            physical.i32()?.iter().map(|v| v.and_then(|d| day_in_range(d.into()))).collect()
+        }
         DataType::Datetime(unit, _) => {
             // The physical value is UTC for zoned datetimes and wall time for naive ones, so
             // flooring to whole days is the UTC date or the naive date part, as specified.
@@ -257,7 +271,7 @@ pub fn to_date(column: Column) -> PolarsResult<Column> {
                 TimeUnit::Milliseconds => 86_400_000,
             };
             let physical = column.to_physical_repr();
-            physical.i64()?.iter().map(|v| v.map(|t| t.div_euclid(per_day) as i32)).collect()
+            physical.i64()?.iter().map(|v| v.and_then(|t| day_in_range(t.div_euclid(per_day)))).collect()
         }
         dt if dt.is_integer() => {
             let ints = column.cast(&DataType::Int64)?;
@@ -272,12 +286,54 @@ pub fn to_date(column: Column) -> PolarsResult<Column> {
     Ok(days.with_name(name).into_date().into_column())
 }
 
+/// A column as text for rejects: the value as the file has it. Typed dates and datetimes
+/// outside what a calendar can show are written as their raw number (days or time units
+/// since 1970-01-01) instead of failing.
+pub fn source_text(column: Column) -> PolarsResult<Column> {
+    let name = column.name().clone();
+    let out: StringChunked = match column.dtype() {
+        DataType::String => return Ok(column),
+        DataType::Date => {
+            let physical = column.to_physical_repr();
+            physical
+                .i32()?
+                .iter()
+                .map(|v| {
+                    v.map(|d| match day_in_range(d.into()) {
+                        Some(_) => crate::calendar::from_epoch_days(d).to_string(),
+                        None => format!("{d} (days since 1970-01-01)"),
+                    })
+                })
+                .collect()
+        }
+        DataType::Datetime(unit, _) => {
+            let per_day = match unit {
+                TimeUnit::Nanoseconds => 86_400_000_000_000i64,
+                TimeUnit::Microseconds => 86_400_000_000,
+                TimeUnit::Milliseconds => 86_400_000,
+            };
+            let physical = column.to_physical_repr();
+            let in_range = physical
+                .i64()?
+                .iter()
+                .all(|v| v.is_none_or(|t| day_in_range(t.div_euclid(per_day)).is_some()));
+            if in_range {
+                return column.cast(&DataType::String);
+            }
+            physical.i64()?.iter().map(|v| v.map(|t| format!("{t} ({unit} since 1970-01-01)"))).collect()
+        }
+        _ => return column.cast(&DataType::String),
+    };
+    Ok(out.with_name(name).into_column())
+}
+
 /// A float column from text or numbers; non-finite values become null.
 pub fn to_float(column: Column) -> PolarsResult<Column> {
     let name = column.name().clone();
     let out: Float64Chunked = match column.dtype() {
         DataType::String => column.str()?.iter().map(|v| v.and_then(parse_number)).collect(),
-        dt if dt.is_primitive_numeric() => {
+        // Money often arrives as a Parquet decimal (`decimal128(14,2)`).
+        dt if dt.is_primitive_numeric() || matches!(dt, DataType::Decimal(..)) => {
             let floats = column.cast(&DataType::Float64)?;
             floats.f64()?.iter().map(|v| v.filter(|x| x.is_finite())).collect()
         }
@@ -292,7 +348,7 @@ pub fn to_integer(column: Column) -> PolarsResult<Column> {
     let out: Int64Chunked = match column.dtype() {
         DataType::String => column.str()?.iter().map(|v| v.and_then(parse_integer)).collect(),
         dt if dt.is_integer() => return column.cast(&DataType::Int64),
-        dt if dt.is_float() => {
+        dt if dt.is_float() || matches!(dt, DataType::Decimal(..)) => {
             let floats = column.cast(&DataType::Float64)?;
             floats.f64()?.iter().map(|v| v.and_then(float_to_integer)).collect()
         }
@@ -370,8 +426,9 @@ mod tests {
         assert_eq!(parse_date("1791797400000"), day("2026-10-12"));
         assert_eq!(parse_date("0"), day("1970-01-01"));
         assert_eq!(parse_date("-1"), day("1969-12-31"));
-        assert_eq!(parse_date("99999999999"), day("5138-11-16")); // just below 1e11: seconds
+        assert_eq!(parse_date("4102444800"), day("2100-01-01")); // seconds
         assert_eq!(parse_date("100000000000"), day("1973-03-03")); // 1e11: milliseconds
+        assert_eq!(parse_date("-2208988800"), day("1900-01-01"));
     }
 
     #[test]
@@ -395,6 +452,15 @@ mod tests {
             "",
             "+1792065600",
             "2026-10-15T08:00:00 Z",
+            // outside the years 1900 to 2200: a typo or a corrupt value, never wrapped around
+            "99999999999",
+            "-9500000000000000",
+            "9223372036854775807",
+            "-2208988801",
+            "18991231",
+            "22010101",
+            "0001-01-01",
+            "9999-12-31T23:59:59Z",
         ] {
             assert_eq!(parse_date(bad), None, "{bad:?} should not parse");
         }

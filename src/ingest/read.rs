@@ -1,9 +1,20 @@
-//! Opening input files: the only code that touches them. A file becomes a `LazyFrame` of its
-//! own columns (names trimmed, values untouched) plus `__row`, the 1-based data row that
-//! rejects report.
+//! Opening input files. A file becomes a `LazyFrame` of its own columns (names trimmed,
+//! values untouched) plus [`ROW`], the 1-based data row that rejects report.
 //!
 //! The format comes from the extension: `.csv`, `.parquet`, `.arrow`/`.ipc`/`.feather`,
 //! `.jsonl`/`.ndjson`. A folder or a glob is a set of Parquet files read in name order.
+//!
+//! Internal columns live in a namespace no file can produce: their names start with
+//! [`PRIVATE`], a control character, and every name read from a file has its control
+//! characters replaced ([`file_column_name`]). So a file column called `__check` or
+//! `__email_contact` is just data, and cannot steer a check or forge an identity.
+//!
+//! Before polars parses a CSV file, one pass over its bytes ([`csv_shape`]) finds what polars
+//! would let through silently: rows with fewer or more fields than the header (rejected as
+//! `wrong_field_count`, never padded with nulls), blank lines (skipped, not counted) and bytes
+//! that are not UTF-8 (a file error naming the line and the encoding it looks like).
+//! JSON lines are read by hand ([`json_lines`]), so that a truncated line, a BOM or a number
+//! beyond 64 bits is an error or a reject with a line number, not a polars failure.
 
 use std::path::{Path, PathBuf};
 
@@ -11,7 +22,34 @@ use polars::prelude::*;
 
 use crate::error::{Error, Result};
 
-pub const ROW: &str = "__row";
+/// The first character of every internal column name (see the module doc).
+pub const PRIVATE: char = '\u{1}';
+
+/// The 1-based data row of the source file.
+pub const ROW: &str = "\u{1}row";
+
+/// An internal column name: [`PRIVATE`] then `name`.
+pub fn private(name: &str) -> String {
+    format!("{PRIVATE}{name}")
+}
+
+/// A column name as read from a file: trimmed (and a BOM dropped), with control characters
+/// replaced by U+FFFD so that it can never be an internal name.
+pub fn file_column_name(name: &str) -> String {
+    name.trim_start_matches('\u{feff}')
+        .trim()
+        .chars()
+        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .collect()
+}
+
+/// A CSV row whose field count differs from the header's: rejected as `wrong_field_count`,
+/// reported at `column` (the first column it lacks, or the last one when it has too many).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Malformed {
+    pub row: u32,
+    pub column: String,
+}
 
 /// The file formats the canonical layout accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,38 +82,90 @@ pub struct RawTable {
     pub file_columns: Vec<String>,
     /// The columns plus [`ROW`].
     pub frame: LazyFrame,
+    /// CSV rows with the wrong number of fields.
+    pub malformed: Vec<Malformed>,
 }
 
 /// Opens `path` (a file, a folder of Parquet files, or a glob) for the input `table`.
 pub fn open(table: &str, path: &Path, written: &str) -> Result<RawTable> {
     let files = expand(table, path, written, parquet_file)?;
     let format = format_of(table, &files, written)?;
-    if format == Format::Csv {
-        check_csv_header(table, &files[0], written)?;
-    }
-    let frame = scan(format, &files).map_err(|e| unreadable(table, written, &e))?;
-    let mut frame = frame.with_row_index(ROW, Some(1));
+    let (frame, malformed) = match format {
+        Format::Csv => {
+            let shape = csv_shape(&files[0]).map_err(|e| shape_error(table, written, &files[0], e))?;
+            let frame = scan(format, &files).map_err(|e| unreadable(table, written, &e))?;
+            let mut frame = frame.with_row_index(ROW, Some(1));
+            if !shape.blank.is_empty() {
+                let blank = Series::new("blank".into(), shape.blank.clone());
+                frame = frame.filter(col(ROW).is_in(lit(blank).implode(false), false).not());
+            }
+            let header: Vec<String> = shape.header.iter().map(|h| file_column_name(h)).collect();
+            // Polars renames a repeated name (`x_duplicated_0`), which would silently ignore a
+            // column; a repeated name is a file-level error instead.
+            let mut seen = std::collections::HashSet::new();
+            if let Some(name) = header.iter().find(|name| !seen.insert(name.as_str())) {
+                return Err(Error::input(format!(
+                    "input `{table}` ({written}): the column `{name}` appears twice in the header"
+                )));
+            }
+            let malformed = shape
+                .ragged
+                .iter()
+                .map(|&(row, fields)| {
+                    // The first column the row lacks, or the last one when it has too many.
+                    let at = fields.min(header.len().saturating_sub(1));
+                    Malformed { row, column: header.get(at).cloned().unwrap_or_default() }
+                })
+                .collect();
+            (frame, malformed)
+        }
+        Format::JsonLines => {
+            let df = json_lines(&files[0])
+                .map_err(|message| Error::input(format!("input `{table}` ({written}): {message}")))?;
+            (df.lazy(), Vec::new())
+        }
+        _ => {
+            check_each_file(table, written, format, &files)?;
+            let frame = scan(format, &files).map_err(|e| unreadable(table, written, &e))?;
+            (frame.with_row_index(ROW, Some(1)), Vec::new())
+        }
+    };
+    let mut frame = frame;
     let schema = frame.collect_schema().map_err(|e| unreadable(table, written, &e))?;
     let mut file_schema = Schema::default();
     let mut renames = (Vec::new(), Vec::new());
     for (name, dtype) in schema.iter().filter(|(n, _)| n.as_str() != ROW) {
-        let trimmed = name.trim_start_matches('\u{feff}').trim();
-        if file_schema.contains(trimmed) {
+        let clean = file_column_name(name);
+        if file_schema.contains(clean.as_str()) {
             return Err(Error::input(format!(
-                "input `{table}` ({written}): the column `{trimmed}` appears twice in the header"
+                "input `{table}` ({written}): the column `{clean}` appears twice in the header"
             )));
         }
-        if trimmed != name.as_str() {
+        if clean != name.as_str() {
             renames.0.push(name.to_string());
-            renames.1.push(trimmed.to_string());
+            renames.1.push(clean.clone());
         }
-        file_schema.insert(trimmed.into(), dtype.clone());
+        file_schema.insert(clean.into(), dtype.clone());
     }
     if !renames.0.is_empty() {
         frame = frame.rename(renames.0, renames.1, true);
     }
     let file_columns = file_schema.iter_names().map(|n| n.to_string()).collect();
-    Ok(RawTable { files, schema: file_schema, file_columns, frame })
+    Ok(RawTable { files, schema: file_schema, file_columns, frame, malformed })
+}
+
+/// Reads each Parquet or Arrow file's schema on its own, so that a broken file in a folder is
+/// named, not the folder.
+fn check_each_file(table: &str, written: &str, format: Format, files: &[PathBuf]) -> Result<()> {
+    if files.len() < 2 {
+        return Ok(());
+    }
+    for file in files {
+        scan(format, std::slice::from_ref(file))
+            .and_then(|mut f| f.collect_schema())
+            .map_err(|e| unreadable(table, &format!("{written}: {}", file.display()), &e))?;
+    }
+    Ok(())
 }
 
 fn scan(format: Format, files: &[PathBuf]) -> PolarsResult<LazyFrame> {
@@ -86,6 +176,9 @@ fn scan(format: Format, files: &[PathBuf]) -> PolarsResult<LazyFrame> {
             // with a reason instead of a failed read.
             .with_infer_schema_length(Some(0))
             .with_missing_is_null(true)
+            // Rows with too many fields are rejected from the shape pass; polars must not
+            // stop at them.
+            .with_truncate_ragged_lines(true)
             .with_glob(false)
             .finish(),
         Format::Parquet => {
@@ -97,25 +190,10 @@ fn scan(format: Format, files: &[PathBuf]) -> PolarsResult<LazyFrame> {
             LazyFrame::scan_ipc_sources(ScanSources::Paths(paths.into()), Default::default(), args)
         }
         Format::JsonLines => {
-            LazyJsonLineReader::new_paths(paths.into()).with_infer_schema_length(None).finish()
+            let message = "JSON lines are read by read::json_lines, not scanned";
+            Err(PolarsError::ComputeError(message.into()))
         }
     }
-}
-
-/// Polars renames a repeated header name (`x_duplicated_0`), which would silently ignore a
-/// column; a repeated name is a file-level error instead.
-fn check_csv_header(table: &str, file: &Path, written: &str) -> Result<()> {
-    let header = csv_header(file)
-        .map_err(|e| Error::input(format!("input `{table}` ({written}) cannot be read: {e}")))?;
-    let mut seen = std::collections::HashSet::new();
-    for name in &header {
-        if !seen.insert(name.as_str()) {
-            return Err(Error::input(format!(
-                "input `{table}` ({written}): the column `{name}` appears twice in the header"
-            )));
-        }
-    }
-    Ok(())
 }
 
 /// The first record of a CSV file: names trimmed, quotes removed, a UTF-8 BOM ignored.
@@ -129,7 +207,7 @@ pub fn csv_header(file: &Path) -> std::io::Result<Vec<String>> {
             break;
         }
         record.push_str(&line);
-        if record.matches('"').count() % 2 == 0 {
+        if record.matches('"').count().is_multiple_of(2) {
             break; // not inside a quoted field
         }
     }
@@ -206,5 +284,238 @@ fn format_of(table: &str, files: &[PathBuf], written: &str) -> Result<Format> {
 }
 
 pub fn unreadable(table: &str, written: &str, err: &PolarsError) -> Error {
-    Error::input(format!("input `{table}` ({written}) cannot be read: {err}"))
+    Error::input(format!("input `{table}` ({written}) cannot be read: {}", polars_message(err)))
+}
+
+/// A polars error without its internal column names and backtrace hints.
+fn polars_message(err: &PolarsError) -> String {
+    let text = err.to_string();
+    let first = text.lines().next().unwrap_or("").trim();
+    first.replace(PRIVATE, "")
+}
+
+/// What one pass over a CSV file's bytes found.
+#[derive(Debug, Default, PartialEq)]
+pub struct CsvShape {
+    /// The header's names as written.
+    pub header: Vec<String>,
+    /// 1-based data rows (records after the header) that are blank.
+    pub blank: Vec<u32>,
+    /// `(data row, fields)` for rows whose field count differs from the header's.
+    pub ragged: Vec<(u32, usize)>,
+}
+
+/// Why a CSV file cannot be read at all.
+#[derive(Debug)]
+pub enum ShapeError {
+    Io(std::io::Error),
+    /// Line `line` (1-based, physical) is not UTF-8; the encoding it looks like.
+    NotUtf8 {
+        line: usize,
+        looks_like: &'static str,
+    },
+}
+
+fn shape_error(table: &str, written: &str, file: &Path, err: ShapeError) -> Error {
+    match err {
+        ShapeError::Io(e) => Error::io("read", file, e),
+        ShapeError::NotUtf8 { line, looks_like } => Error::input(format!(
+            "input `{table}` ({written}): line {line} is not UTF-8 text; the file looks like \
+             {looks_like}. Export it as UTF-8 (CSV UTF-8 in Excel), or convert it, e.g. \
+             `iconv -f CP1252 -t UTF-8`"
+        )),
+    }
+}
+
+/// One streaming pass over a CSV file (RFC 4180: `"` quotes, `""` escapes, LF or CRLF
+/// ends): the header, blank records, records whose field count differs from the header's, and
+/// the first line that is not UTF-8. Memory stays at one buffer whatever the file's size.
+pub fn csv_shape(file: &Path) -> std::result::Result<CsvShape, ShapeError> {
+    use std::io::Read;
+    let mut reader = std::fs::File::open(file).map_err(ShapeError::Io)?;
+    let mut scan = ShapeScan::default();
+    let mut buffer = vec![0u8; 1 << 20];
+    let mut carry: Vec<u8> = Vec::new(); // an incomplete UTF-8 sequence at a chunk's end
+    let mut first = true;
+    let mut head = Vec::new();
+    loop {
+        let n = reader.read(&mut buffer).map_err(ShapeError::Io)?;
+        if first && n > 0 {
+            head.extend_from_slice(&buffer[..n.min(4096)]);
+        }
+        let mut chunk = std::mem::take(&mut carry);
+        chunk.extend_from_slice(&buffer[..n]);
+        let mut text: &[u8] = &chunk;
+        if first {
+            text = text.strip_prefix(b"\xef\xbb\xbf").unwrap_or(text);
+            first = false;
+        }
+        let valid = match std::str::from_utf8(text) {
+            Ok(_) => text.len(),
+            // A sequence cut by the chunk's end is completed by the next chunk.
+            Err(e) if e.error_len().is_none() && n > 0 => e.valid_up_to(),
+            Err(e) => {
+                let line = scan.lines + text[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count();
+                return Err(ShapeError::NotUtf8 { line: line + 1, looks_like: guess_encoding(&head) });
+            }
+        };
+        scan.feed(&text[..valid]);
+        carry = text[valid..].to_vec();
+        if n == 0 {
+            break;
+        }
+    }
+    Ok(scan.finish())
+}
+
+/// The state of [`csv_shape`] between chunks.
+#[derive(Default)]
+struct ShapeScan {
+    shape: CsvShape,
+    /// Records ended so far (0 while in the header).
+    records: u32,
+    /// Newlines seen, for the line numbers of messages.
+    lines: usize,
+    fields: usize,
+    in_quotes: bool,
+    /// The record so far has only blanks.
+    has_value: bool,
+    /// Bytes of the header record.
+    header: Vec<u8>,
+    /// Bytes after the last record's end.
+    pending: bool,
+}
+
+impl ShapeScan {
+    fn feed(&mut self, text: &[u8]) {
+        for &b in text {
+            self.pending = true;
+            if self.records == 0 {
+                self.header.push(b);
+            }
+            match b {
+                b'"' => {
+                    self.in_quotes = !self.in_quotes;
+                    self.has_value = true;
+                }
+                b',' if !self.in_quotes => {
+                    self.fields += 1;
+                    self.has_value = true;
+                }
+                b'\n' => {
+                    self.lines += 1;
+                    if !self.in_quotes {
+                        self.end_record();
+                    }
+                }
+                b'\r' | b' ' | b'\t' => {}
+                _ => self.has_value = true,
+            }
+        }
+    }
+
+    fn end_record(&mut self) {
+        let fields = self.fields + 1;
+        if self.records == 0 {
+            let line = String::from_utf8_lossy(&self.header).to_string();
+            self.shape.header =
+                super::adapters::text::records(&line).into_iter().next().map(|(_, n)| n).unwrap_or_default();
+        } else if !self.has_value {
+            self.shape.blank.push(self.records);
+        } else if fields != self.shape.header.len() {
+            self.shape.ragged.push((self.records, fields));
+        }
+        self.records += 1;
+        (self.fields, self.has_value, self.pending) = (0, false, false);
+    }
+
+    fn finish(mut self) -> CsvShape {
+        // A last record without a newline counts when it has a value; trailing blanks do not.
+        if self.pending && (self.has_value || self.records == 0) {
+            self.end_record();
+        }
+        self.shape
+    }
+}
+
+/// The encoding a file that is not UTF-8 most likely has.
+fn guess_encoding(bytes: &[u8]) -> &'static str {
+    if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
+        return "UTF-16 (it starts with a UTF-16 byte order mark)";
+    }
+    let nuls = bytes.iter().take(4096).filter(|&&b| b == 0).count();
+    if nuls * 4 > bytes.len().min(4096) {
+        return "UTF-16 (every other byte is zero)";
+    }
+    "Windows-1252 (cp1252) or ISO-8859-1, as Excel and many CRMs write it"
+}
+
+/// A JSON-lines file as text columns (first-seen key order) plus [`ROW`]. Nested objects are
+/// flattened to dotted names (`properties.time`); numbers keep their written digits; a blank
+/// line is skipped; a BOM is ignored. A line that is not a JSON object is an error naming it.
+pub fn json_lines(file: &Path) -> std::result::Result<DataFrame, String> {
+    let bytes = std::fs::read(file).map_err(|e| format!("cannot be read: {e}"))?;
+    let text = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
+    let text = std::str::from_utf8(text).map_err(|e| {
+        let line = 1 + text[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count();
+        format!("line {line} is not UTF-8 text; the file looks like {}", guess_encoding(&bytes))
+    })?;
+    let mut names: Vec<String> = Vec::new();
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut columns: Vec<Vec<Option<String>>> = Vec::new();
+    let mut rows: Vec<u32> = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let value: serde_json::Value = serde_json::from_str(line)
+            .map_err(|e| format!("line {} is not a complete JSON object: {e}", number + 1))?;
+        let serde_json::Value::Object(object) = value else {
+            return Err(format!("line {} is not a JSON object ({{...}})", number + 1));
+        };
+        let row = rows.len();
+        rows.push(
+            u32::try_from(number + 1).map_err(|_| "the file has more than 4 billion lines".to_string())?,
+        );
+        let mut flat = Vec::new();
+        flatten("", &serde_json::Value::Object(object), &mut flat);
+        for (name, value) in flat {
+            let name = file_column_name(&name);
+            let at = *index.entry(name.clone()).or_insert_with(|| {
+                names.push(name.clone());
+                columns.push(Vec::new());
+                columns.len() - 1
+            });
+            let column = &mut columns[at];
+            column.resize(row, None);
+            if column.len() == row {
+                column.push(value);
+            }
+        }
+    }
+    let height = rows.len();
+    let mut out = vec![Column::new(ROW.into(), rows)];
+    for (name, mut values) in names.into_iter().zip(columns) {
+        values.resize(height, None);
+        out.push(Column::new(name.into(), values));
+    }
+    DataFrame::new(height, out).map_err(|e| polars_message(&e))
+}
+
+/// `(dotted name, text)` for every scalar in a JSON value.
+fn flatten(prefix: &str, value: &serde_json::Value, out: &mut Vec<(String, Option<String>)>) {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map {
+                let name = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+                flatten(&name, v, out);
+            }
+        }
+        Value::Null => out.push((prefix.to_string(), None)),
+        Value::String(s) => out.push((prefix.to_string(), Some(s.clone()))),
+        Value::Bool(b) => out.push((prefix.to_string(), Some(b.to_string()))),
+        Value::Number(n) => out.push((prefix.to_string(), Some(n.to_string()))),
+        Value::Array(_) => out.push((prefix.to_string(), Some(value.to_string()))),
+    }
 }

@@ -16,15 +16,17 @@
 use polars::prelude::*;
 
 use super::parse::{self, EnumReader};
-use super::read::{RawTable, ROW};
+use super::read::{private, RawTable, ROW};
 use super::schema::{Column as Spec, Kind, Ref, TableId};
 use crate::config::InputSpec;
 use crate::error::{nearest, Error, Result};
 
 /// The index of the first failing check, null for an accepted row.
-pub const CHECK: &str = "__check";
+pub const CHECK: &str = "\u{1}check";
 /// The contact an email resolved to (tables that name people by `contact_id` or `email`).
-const EMAIL_CONTACT: &str = "__email_contact";
+const EMAIL_CONTACT: &str = "\u{1}email_contact";
+/// The lower-cased email a row is matched by.
+const EMAIL_KEY: &str = "\u{1}email_key";
 
 /// Accepted keys of the tables checked so far, for reference checks.
 #[derive(Default, Clone)]
@@ -78,7 +80,9 @@ impl Validated {
     /// The rejected rows: `__row`, [`CHECK`] and the file's values as text.
     pub fn rejected(&self, frame: LazyFrame) -> LazyFrame {
         let mut columns = vec![col(ROW), col(CHECK)];
-        columns.extend(self.raw_columns.iter().map(|c| col(c.as_str()).cast(DataType::String)));
+        columns.extend(self.raw_columns.iter().map(|c| {
+            parse::map_expr(col(c.as_str()), parse::source_text, DataType::String).alias(c.as_str())
+        }));
         frame.filter(col(CHECK).is_not_null()).select(columns)
     }
 
@@ -96,12 +100,20 @@ impl Validated {
             column.with_name("column".into()).into_column(),
             reason.with_name("reason".into()).into_column(),
         ];
+        let mut taken: std::collections::HashSet<String> =
+            ["row", "column", "reason"].iter().map(|s| s.to_string()).collect();
+        taken.extend(self.raw_columns.iter().cloned());
         for name in &self.raw_columns {
-            let out_name = if matches!(name.as_str(), "row" | "column" | "reason") {
-                format!("{name}_value")
-            } else {
-                name.clone()
-            };
+            // A file column called `row`, `column` or `reason` is written as `row_value` (or
+            // `row_value_value` when the file also has `row_value`, and so on).
+            let mut out_name = name.clone();
+            if matches!(name.as_str(), "row" | "column" | "reason") {
+                out_name.push_str("_value");
+                while taken.contains(&out_name) {
+                    out_name.push_str("_value");
+                }
+                taken.insert(out_name.clone());
+            }
             columns.push(rejected.column(name)?.clone().with_name(out_name.into()));
         }
         Ok(DataFrame::new_infer_height(columns)?)
@@ -118,12 +130,12 @@ fn source_name<'a>(input: &'a InputSpec, column: &'a str) -> &'a str {
     input.columns.get(column).map_or(column, String::as_str)
 }
 
-/// Internal names for a canonical column once cleaned (`__c_`) and parsed (`__p_`).
+/// Internal names for a canonical column once cleaned and parsed.
 fn cleaned(name: &str) -> String {
-    format!("__c_{name}")
+    private(&format!("c_{name}"))
 }
 fn parsed(name: &str) -> String {
-    format!("__p_{name}")
+    private(&format!("p_{name}"))
 }
 
 /// Checks every row of `raw` as the input `table`.
@@ -159,7 +171,6 @@ pub fn validate(table: TableId, raw: RawTable, input: &InputSpec, refs: &Referen
         let generic = || value.clone().is_not_null().and(col(parsed(c.name)).is_null());
         let (parsed_expr, invalid) = match c.kind {
             Kind::Text => continue,
-            Kind::Date if dtype == DataType::Date => (value.clone(), None),
             Kind::Date => (parse::map_expr(value.clone(), parse::to_date, DataType::Date), Some(generic())),
             Kind::Float if dtype.is_float() => {
                 let bad = value.clone().is_not_null().and(value.clone().is_finite().not());
@@ -169,7 +180,9 @@ pub fn validate(table: TableId, raw: RawTable, input: &InputSpec, refs: &Referen
             Kind::Float => {
                 (parse::map_expr(value.clone(), parse::to_float, DataType::Float64), Some(generic()))
             }
-            Kind::Integer if dtype.is_integer() => (value.clone().cast(DataType::Int64), None),
+            // A typed integer that does not fit in i64 (a uint64 above 2^63) becomes null on the
+            // cast: invalid, not blank.
+            Kind::Integer if dtype.is_integer() => (value.clone().cast(DataType::Int64), Some(generic())),
             Kind::Integer => {
                 (parse::map_expr(value.clone(), parse::to_integer, DataType::Int64), Some(generic()))
             }
@@ -191,13 +204,24 @@ pub fn validate(table: TableId, raw: RawTable, input: &InputSpec, refs: &Referen
     }
     frame = frame.with_columns(stage);
 
-    // Checks 1-3.
+    // Check 0: a CSV row with the wrong number of fields is rejected before anything is read
+    // from it (its values are shifted or missing).
     let mut checks: Vec<(String, &'static str)> = Vec::new();
     let mut conditions: Vec<Expr> = Vec::new();
     let mut add = |checks: &mut Vec<_>, condition: Expr, column: &str, reason: &'static str| {
         conditions.push(fails(condition, checks.len()));
         checks.push((column.to_string(), reason));
     };
+    let mut by_column: std::collections::BTreeMap<&str, Vec<u32>> = std::collections::BTreeMap::new();
+    for m in &raw.malformed {
+        by_column.entry(m.column.as_str()).or_default().push(m.row);
+    }
+    for (column, rows) in by_column {
+        let rows = Series::new("rows".into(), rows).cast(&DataType::UInt32).map_err(Error::from)?;
+        let ragged = col(ROW).cast(DataType::UInt32).is_in(lit(rows).implode(false), false);
+        add(&mut checks, ragged, column, "wrong_field_count");
+    }
+
     for c in spec.columns {
         let blank = col(cleaned(c.name)).is_null();
         if c.required {
@@ -283,13 +307,13 @@ pub fn validate(table: TableId, raw: RawTable, input: &InputSpec, refs: &Referen
                 .emails
                 .as_ref()
                 .ok_or_else(|| Error::internal(format!("{} is checked before contacts", table.name())))?;
-            frame = frame.with_column(col(cleaned("email")).str().to_lowercase().alias("__email_key")).join(
+            frame = frame.with_column(col(cleaned("email")).str().to_lowercase().alias(EMAIL_KEY)).join(
                 emails
                     .clone()
                     .lazy()
-                    .select([col("email_key").alias("__email_key"), col("contact_id").alias(EMAIL_CONTACT)]),
-                [col("__email_key")],
-                [col("__email_key")],
+                    .select([col("email_key").alias(EMAIL_KEY), col("contact_id").alias(EMAIL_CONTACT)]),
+                [col(EMAIL_KEY)],
+                [col(EMAIL_KEY)],
                 JoinArgs::new(JoinType::Left),
             );
             let unmatched = given.not().and(col(EMAIL_CONTACT).is_null());

@@ -99,6 +99,7 @@ pub fn render(
     calendar: &Calendar,
     pipeline: &Pipeline,
     hashes: &Hashes,
+    warnings: &[String],
 ) -> Result<Vec<(PathBuf, Vec<u8>)>> {
     let settings = &pipeline.settings.reports;
     let currency = settings.currency.as_str();
@@ -145,6 +146,7 @@ pub fn render(
         prev_short => month_of(calendar.prev_period.start, false),
         t12m_label => format!("{} to {}", format::day(calendar.t12m().start), format::day(calendar.t12m().end)),
         provenance => Value::from_serialize(provenance(pipeline, calendar, hashes)),
+        warnings => Value::from_serialize(warnings),
         quality => Value::from_serialize(&data.quality),
         quality_note => narrative::quality_note(&data),
         kpis => Value::from_serialize(narrative::kpis(&data, currency)),

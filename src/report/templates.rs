@@ -101,18 +101,41 @@ fn markdown_aware_formatter(
         }
         return out.write_str(&escape_markdown(&value.to_string())).map_err(minijinja::Error::from);
     }
+    if !value.is_safe() {
+        if let Some(text) = value.as_str().filter(|t| t.contains(is_stray_control)) {
+            let clean = Value::from(without_controls(text));
+            return minijinja::escape_formatter(out, state, &clean);
+        }
+    }
     minijinja::escape_formatter(out, state, value)
+}
+
+/// Control characters a report must not carry: NUL and the rest of C0 but tab, line feed and
+/// carriage return.
+fn is_stray_control(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
+}
+
+/// `text` with stray control characters replaced by U+FFFD, so that a corrupt value is
+/// visible but cannot break the page.
+fn without_controls(text: &str) -> String {
+    text.chars().map(|c| if is_stray_control(c) { '\u{fffd}' } else { c }).collect()
 }
 
 pub fn escape_markdown(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    let mut after_cr = false;
     for c in text.chars() {
+        let was_cr = std::mem::replace(&mut after_cr, c == '\r');
         match c {
             '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' => {
                 out.push('\\');
                 out.push(c);
             }
-            '\n' => out.push(' '),
+            // Any line break (LF, CR, CRLF) would end a table row: one space instead.
+            '\n' if was_cr => {}
+            '\n' | '\r' => out.push(' '),
+            c if is_stray_control(c) => out.push('\u{fffd}'),
             c => out.push(c),
         }
     }
@@ -127,5 +150,23 @@ mod tests {
     fn markdown_escaping_keeps_tables_intact() {
         assert_eq!(escape_markdown("A|B <script>"), "A\\|B \\<script\\>");
         assert_eq!(escape_markdown("plain text, 12%"), "plain text, 12%");
+    }
+
+    #[test]
+    fn line_breaks_and_nul_bytes_cannot_break_a_markdown_table() {
+        // A bare CR used to end the row in some renderers; CRLF is one break, one space.
+        assert_eq!(escape_markdown("Acme\rCorp"), "Acme Corp");
+        assert_eq!(escape_markdown("Acme\r\nCorp\nInc"), "Acme Corp Inc");
+        assert_eq!(escape_markdown("A\0B"), "A\u{fffd}B");
+    }
+
+    #[test]
+    fn nul_bytes_do_not_reach_html() {
+        let t = Templates::new(None, "$").unwrap();
+        let mut env = t.env.clone();
+        env.add_template("t.html", "<p>{{ name }}</p>").unwrap();
+        let html =
+            env.get_template("t.html").unwrap().render(minijinja::context! { name => "A\0<b>" }).unwrap();
+        assert_eq!(html, "<p>A\u{fffd}&lt;b&gt;</p>");
     }
 }

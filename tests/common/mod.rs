@@ -120,7 +120,7 @@ impl MiniData {
 /// `(row, column, reason)` of every reject of `table` after validating `pipeline`.
 pub fn rejects_of(pipeline: &Path, table: &str) -> Vec<(i64, String, String)> {
     let options =
-        advocacy::RunOptions { pipeline: pipeline.to_path_buf(), as_of: None, out: None, quiet: true };
+        advocacy::RunOptions { pipeline: pipeline.to_path_buf(), quiet: true, ..Default::default() };
     let validation = advocacy::validate(&options).expect("validation runs");
     let quality = validation.quality.iter().find(|q| q.table.name() == table).expect("table loaded");
     let r = &quality.rejects;

@@ -189,7 +189,7 @@ fn read_table(table: TableId, input: &InputSpec) -> Result<VendorFrame> {
 
 /// The name of the column that carries a canonical column's value after mapping.
 pub fn mapped(canonical: &str) -> String {
-    format!("__canonical_{canonical}")
+    read::private(&format!("canonical_{canonical}"))
 }
 
 /// Applies a recipe (and the pipeline's overrides) to a vendor frame.
@@ -261,6 +261,7 @@ fn map(
         schema: schema.as_ref().clone().into_iter().filter(|(n, _)| n.as_str() != ROW).collect(),
         file_columns: columns,
         frame,
+        malformed: Vec::new(),
     };
     let input = InputSpec {
         columns: canonical_columns,
@@ -308,7 +309,8 @@ pub fn frame_from_records(header: &[String], rows: &[(usize, Vec<String>)]) -> P
         vec![Column::new(ROW.into(), rows.iter().map(|(n, _)| *n as u32).collect::<Vec<u32>>())];
     let mut seen = std::collections::HashSet::new();
     for (i, name) in header.iter().enumerate() {
-        let mut name = if name.is_empty() { format!("column_{}", i + 1) } else { name.clone() };
+        let name = read::file_column_name(name);
+        let mut name = if name.is_empty() { format!("column_{}", i + 1) } else { name };
         while !seen.insert(name.clone()) {
             name.push('_');
         }

@@ -90,10 +90,18 @@ pub fn events(layout: Layout, table: TableId, input: &InputSpec) -> Result<(RawT
     let raw = read::open(table.name(), &input.path, &input.written)?;
     let (user, time, event, vendor) = match layout {
         Layout::Mixpanel => {
-            let properties = || col("properties").struct_();
+            // JSON lines arrive flattened (`properties.time`); Parquet keeps a struct.
+            let property = |name: &str| {
+                let flat = format!("properties.{name}");
+                if raw.schema.contains(flat.as_str()) {
+                    col(flat)
+                } else {
+                    col("properties").struct_().field_by_name(name)
+                }
+            };
             (
-                properties().field_by_name("distinct_id").cast(DataType::String),
-                properties().field_by_name("time").cast(DataType::String),
+                property("distinct_id").cast(DataType::String),
+                property("time").cast(DataType::String),
                 col("event").cast(DataType::String),
                 ["distinct_id", "time", "event"],
             )
@@ -108,31 +116,33 @@ pub fn events(layout: Layout, table: TableId, input: &InputSpec) -> Result<(RawT
     let events = raw
         .frame
         .select([col(ROW), user.alias(vendor[0]), time.alias(vendor[1]), event.alias(vendor[2])])
-        .with_column(minutes_of(col(vendor[1])).alias("__minute"));
-    let readable = col(vendor[0]).is_not_null().and(col("__minute").is_not_null());
-    let day = (col("__minute").floor_div(lit(MINUTES_PER_DAY))).cast(DataType::Int32).cast(DataType::Date);
+        .with_column(minutes_of(col(vendor[1])).alias(read::private("minute")));
+    let readable = col(vendor[0]).is_not_null().and(col(read::private("minute")).is_not_null());
+    let day = (col(read::private("minute")).floor_div(lit(MINUTES_PER_DAY)))
+        .cast(DataType::Int32)
+        .cast(DataType::Date);
     let rolled = events
         .clone()
         .filter(readable.clone())
-        .group_by([col(vendor[0]), day.alias("__day")])
+        .group_by([col(vendor[0]), day.alias(read::private("day"))])
         .agg([
             col(ROW).min(),
-            col("__minute").n_unique().cast(DataType::Float64).alias("__active"),
-            len().cast(DataType::Int64).alias("__events"),
+            col(read::private("minute")).n_unique().cast(DataType::Float64).alias(read::private("active")),
+            len().cast(DataType::Int64).alias(read::private("events")),
         ])
         .select([
             col(ROW),
-            col(vendor[0]).alias(mapped("__user")),
-            col("__day").cast(DataType::String).alias(mapped("date")),
-            col("__active").cast(DataType::String).alias(mapped("active_minutes")),
-            col("__events").cast(DataType::String).alias(mapped("events")),
+            col(vendor[0]).alias(mapped("user")),
+            col(read::private("day")).cast(DataType::String).alias(mapped("date")),
+            col(read::private("active")).cast(DataType::String).alias(mapped("active_minutes")),
+            col(read::private("events")).cast(DataType::String).alias(mapped("events")),
             lit(NULL).cast(DataType::String).alias(vendor[0]),
             lit(NULL).cast(DataType::String).alias(vendor[1]),
             lit(NULL).cast(DataType::String).alias(vendor[2]),
         ]);
     let unreadable = events.filter(readable.not()).select([
         col(ROW),
-        col(vendor[0]).alias(mapped("__user")),
+        col(vendor[0]).alias(mapped("user")),
         col(vendor[1]).alias(mapped("date")),
         lit("0").alias(mapped("active_minutes")),
         lit("1").alias(mapped("events")),
@@ -140,7 +150,7 @@ pub fn events(layout: Layout, table: TableId, input: &InputSpec) -> Result<(RawT
         col(vendor[1]),
         col(vendor[2]),
     ]);
-    let user = col(mapped("__user"));
+    let user = col(mapped("user"));
     let mut frame = concat([rolled, unreadable], UnionArgs::default())
         .map_err(|e| read::unreadable(table.name(), &input.written, &e))?
         .with_columns([
@@ -157,6 +167,7 @@ pub fn events(layout: Layout, table: TableId, input: &InputSpec) -> Result<(RawT
         schema: schema.as_ref().clone().into_iter().filter(|(n, _)| n.as_str() != ROW).collect(),
         file_columns: vendor.iter().map(|c| c.to_string()).collect(),
         frame,
+        malformed: Vec::new(),
     };
     Ok((raw, InputSpec { columns, format: Some(layout.name().to_string()), ..input.clone() }))
 }
