@@ -342,3 +342,32 @@ fn stale_inputs_warn_on_stderr_in_run_json_and_on_the_board() {
     assert!(std::fs::read_to_string(out.join("board.md")).unwrap().contains(expected));
     assert!(std::fs::read_to_string(out.join("board.html")).unwrap().contains(expected));
 }
+
+#[test]
+fn a_broken_file_in_a_parquet_folder_is_named() {
+    let p = MiniData::new().write("trust-folder");
+    let usage = dir_of(&p).join("usage");
+    std::fs::create_dir_all(&usage).unwrap();
+    let good = df!("contact_id" => ["C1"], "date" => ["2026-10-10"], "active_minutes" => [5.0]).unwrap();
+    write_parquet(&usage.join("2026-09.parquet"), good);
+    std::fs::write(usage.join("2026-10.parquet"), b"PAR1 this is not a parquet file").unwrap();
+    set_pipeline(&p, "usage = \"usage.csv\"", "usage = \"usage\"");
+    let output = run(&p, &[]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("2026-10.parquet"), "{}", stderr(&output));
+}
+
+#[test]
+fn validate_checks_the_report_templates_as_run_does() {
+    let mut data = MiniData::new();
+    data.settings = format!("{}\n[reports]\ntemplates = \"templates\"\n", data.settings);
+    let p = data.write("trust-templates");
+    let templates = dir_of(&p).join("templates");
+    std::fs::create_dir_all(&templates).unwrap();
+    std::fs::write(templates.join("board.md"), "{{ no_such_variable }}\n").unwrap();
+    let run_code = run(&p, &[]).status.code();
+    let validate = cli(&["validate", p.to_str().unwrap()]);
+    assert_eq!(validate.status.code(), run_code, "{}", stderr(&validate));
+    assert_eq!(run_code, Some(1));
+    assert!(stderr(&validate).contains("board.md"), "{}", stderr(&validate));
+}
