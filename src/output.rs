@@ -89,17 +89,16 @@ pub struct Claim {
 /// Checks that `out` may be written (see the module doc), without writing anything.
 /// `protected` are the pipeline file and the inputs: the output folder may not hold them.
 pub fn check_target(out: &Path, protected: &[PathBuf]) -> Result<Target> {
-    let real = follow_symlink(out)?;
+    // Absolute, so that `.` and `..` have a name and a parent for the staging folder.
+    let real = absolute(&follow_symlink(out)?);
     if real.exists() && !real.is_dir() {
         return Err(refuse(out, "it is a file, not a folder"));
     }
     if real.file_name().is_none() {
         return Err(refuse(out, "it is the root of the file system"));
     }
-    let real_abs = absolute(&real);
     for path in protected {
-        let path_abs = absolute(path);
-        if path_abs.starts_with(&real_abs) {
+        if absolute(path).starts_with(&real) {
             return Err(refuse(
                 out,
                 &format!(
