@@ -53,7 +53,7 @@ impl References {
 /// A table with every row checked, still lazy.
 pub struct Validated {
     pub table: TableId,
-    /// The file's columns, `__row`, the parsed columns and [`CHECK`].
+    /// The file's columns, [`ROW`], the parsed columns and [`CHECK`].
     pub frame: LazyFrame,
     /// `(column, reason)` for every check index.
     pub checks: Vec<(String, &'static str)>,
@@ -77,7 +77,7 @@ impl Validated {
         frame.filter(col(CHECK).is_null()).select(self.accepted.clone())
     }
 
-    /// The rejected rows: `__row`, [`CHECK`] and the file's values as text.
+    /// The rejected rows: [`ROW`], [`CHECK`] and the file's values as text.
     pub fn rejected(&self, frame: LazyFrame) -> LazyFrame {
         let mut columns = vec![col(ROW), col(CHECK)];
         columns.extend(self.raw_columns.iter().map(|c| {
