@@ -4,6 +4,22 @@ use advocacy::cli::{Cli, Command};
 use advocacy::{generate, RunOptions};
 
 fn main() {
+    // Panics that polars raises on corrupt files are caught where files are read
+    // (`ingest::read::guard`) and reported as input errors; the hook only remembers a panic, so
+    // that those print no backtrace. One that reaches `main` is a bug: one line, exit 3.
+    std::panic::set_hook(Box::new(|info| {
+        *LAST_PANIC.lock().unwrap_or_else(|e| e.into_inner()) = Some(info.to_string());
+    }));
+    if std::panic::catch_unwind(command).is_err() {
+        let panic = LAST_PANIC.lock().unwrap_or_else(|e| e.into_inner()).take().unwrap_or_default();
+        eprintln!("internal error (please report it): {panic}");
+        std::process::exit(3);
+    }
+}
+
+static LAST_PANIC: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+fn command() {
     // A bad command line is a usage error: exit 1 (clap's own default is 2, which the spec
     // reserves for input data errors). --help and --version exit 0.
     let cli = Cli::try_parse().unwrap_or_else(|err| {

@@ -186,10 +186,7 @@ pub fn load(pipeline: &Pipeline, usage_window: Window, progress: &dyn Fn(&str)) 
 
 /// A small table: checked in memory in one pass, then split.
 fn collect_table(validated: &Validated, input: &InputSpec) -> Result<(DataFrame, u64, DataFrame)> {
-    let checked = validated
-        .frame
-        .clone()
-        .collect()
+    let checked = read::guard(|| validated.frame.clone().collect())
         .map_err(|e| read::unreadable(validated.table.name(), &input.written, &e))?;
     let rows_read = checked.height() as u64;
     let rows = validated.accepted(checked.clone().lazy()).collect()?;
@@ -215,8 +212,9 @@ fn collect_usage(
         frame.clone().select([len().alias("rows")]).logical_plan,
         validated.rejected(frame.clone()).logical_plan,
     ];
+    let optimizations = frame.get_current_optimizations();
     let mut results =
-        LazyFrame::collect_all_with_engine(plans, Engine::Streaming, frame.get_current_optimizations())
+        read::guard(|| LazyFrame::collect_all_with_engine(plans, Engine::Streaming, optimizations))
             .map_err(|e| read::unreadable("usage", &input.written, &e))?
             .into_iter();
     let (Some(rows), Some(count), Some(rejected)) = (results.next(), results.next(), results.next()) else {

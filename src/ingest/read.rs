@@ -131,7 +131,7 @@ pub fn open(table: &str, path: &Path, written: &str) -> Result<RawTable> {
         }
     };
     let mut frame = frame;
-    let schema = frame.collect_schema().map_err(|e| unreadable(table, written, &e))?;
+    let schema = guard(|| frame.collect_schema()).map_err(|e| unreadable(table, written, &e))?;
     let mut file_schema = Schema::default();
     let mut renames = (Vec::new(), Vec::new());
     for (name, dtype) in schema.iter().filter(|(n, _)| n.as_str() != ROW) {
@@ -154,6 +154,20 @@ pub fn open(table: &str, path: &Path, written: &str) -> Result<RawTable> {
     Ok(RawTable { files, schema: file_schema, file_columns, frame, malformed })
 }
 
+/// Runs a polars read. A corrupt Parquet file can make polars panic (a page header out of
+/// spec hits an `unwrap` in polars-parquet 0.55, found by `tests/mutations.rs`); that panic
+/// becomes an error here, so that it is reported as a broken input, with its file, not a crash.
+pub fn guard<T>(read: impl FnOnce() -> PolarsResult<T>) -> PolarsResult<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|payload| {
+        let detail = payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        Err(PolarsError::ComputeError(format!("the file is corrupt ({detail})").into()))
+    })
+}
+
 /// Reads each Parquet or Arrow file's schema on its own, so that a broken file in a folder is
 /// named, not the folder.
 fn check_each_file(table: &str, written: &str, format: Format, files: &[PathBuf]) -> Result<()> {
@@ -161,8 +175,7 @@ fn check_each_file(table: &str, written: &str, format: Format, files: &[PathBuf]
         return Ok(());
     }
     for file in files {
-        scan(format, std::slice::from_ref(file))
-            .and_then(|mut f| f.collect_schema())
+        guard(|| scan(format, std::slice::from_ref(file)).and_then(|mut f| f.collect_schema()))
             .map_err(|e| unreadable(table, &format!("{written}: {}", file.display()), &e))?;
     }
     Ok(())
@@ -517,5 +530,38 @@ fn flatten(prefix: &str, value: &serde_json::Value, out: &mut Vec<(String, Optio
         Value::Bool(b) => out.push((prefix.to_string(), Some(b.to_string()))),
         Value::Number(n) => out.push((prefix.to_string(), Some(n.to_string()))),
         Value::Array(_) => out.push((prefix.to_string(), Some(value.to_string()))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_inside_a_read_becomes_an_error() {
+        let result: PolarsResult<()> = guard(|| panic!("Thrift out of range"));
+        let message = result.unwrap_err().to_string();
+        assert!(message.contains("the file is corrupt (Thrift out of range)"), "{message}");
+    }
+
+    #[test]
+    fn the_shape_pass_finds_ragged_and_blank_rows_and_non_utf8_lines() {
+        let dir = std::env::temp_dir().join(format!("advocacy-shape-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("t.csv");
+        // Row 2 is blank, row 3 short, row 4 has a quoted comma and a quoted newline (3 fields).
+        std::fs::write(&file, "a,b,c\n1,2,3\n\n4,5\n\"x,y\",\"p\nq\",z\n").unwrap();
+        let shape = csv_shape(&file).unwrap();
+        assert_eq!(shape.header, ["a", "b", "c"]);
+        assert_eq!(shape.blank, [2]);
+        assert_eq!(shape.ragged, [(3, 2)]);
+        std::fs::write(&file, b"a,b\n1,2\n3,M\xfcller\n").unwrap();
+        match csv_shape(&file) {
+            Err(ShapeError::NotUtf8 { line, looks_like }) => {
+                assert_eq!(line, 3);
+                assert!(looks_like.contains("Windows-1252"));
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }
