@@ -224,6 +224,8 @@ fn swap_into_place(staging: &Path, dest: &Path) -> Result<()> {
     fs::remove_dir_all(staging).map_err(|e| Error::io("remove the previous output at", staging, e))
 }
 
+/// Swaps the folders `a` and `b`: one atomic `renameat2(RENAME_EXCHANGE)` where the file
+/// system supports it, else [`exchange_by_renames`].
 #[cfg(target_os = "linux")]
 fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
     use std::ffi::CString;
@@ -231,23 +233,32 @@ fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
     let c = |p: &Path| {
         CString::new(p.as_os_str().as_bytes()).map_err(|e| std::io::Error::new(ErrorKind::InvalidInput, e))
     };
-    let (a, b) = (c(a)?, c(b)?);
+    let (a_c, b_c) = (c(a)?, c(b)?);
     // SAFETY: both are valid NUL-terminated paths; AT_FDCWD makes them relative to the
     // working directory like every other path here.
     let rc = unsafe {
-        libc::renameat2(libc::AT_FDCWD, a.as_ptr(), libc::AT_FDCWD, b.as_ptr(), libc::RENAME_EXCHANGE)
+        libc::renameat2(libc::AT_FDCWD, a_c.as_ptr(), libc::AT_FDCWD, b_c.as_ptr(), libc::RENAME_EXCHANGE)
     };
     if rc == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
+        return Ok(());
+    }
+    let err = std::io::Error::last_os_error();
+    // Some network and overlay file systems have no exchange.
+    match err.raw_os_error() {
+        Some(libc::EINVAL | libc::ENOSYS | libc::EOPNOTSUPP) => exchange_by_renames(a, b),
+        _ => Err(err),
     }
 }
 
-/// Without an atomic exchange: the old folder moves aside, the new one moves in; the window
-/// between the two renames is as short as the file system makes it.
 #[cfg(not(target_os = "linux"))]
 fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    exchange_by_renames(a, b)
+}
+
+/// Without an atomic exchange: the old folder moves aside, the new one moves in; the window
+/// between the two renames is as short as the file system makes it, and a folder left aside
+/// by a kill there carries our manifest, so the next run removes it.
+fn exchange_by_renames(a: &Path, b: &Path) -> std::io::Result<()> {
     let aside = parent_of(b).join(format!(".{}.old-{}", name_of(b), std::process::id()));
     fs::rename(b, &aside)?;
     if let Err(e) = fs::rename(a, b) {
@@ -587,6 +598,19 @@ mod tests {
         let _claim = claim_in(&out);
         assert!(!dead.exists());
         assert!(foreign.exists(), "a folder without our marker is not ours to delete");
+    }
+
+    #[test]
+    fn the_fallback_exchange_swaps_two_folders() {
+        let dir = tempdir("renames");
+        let (a, b) = (dir.join("a"), dir.join("b"));
+        fs::create_dir_all(&a).unwrap();
+        fs::create_dir_all(&b).unwrap();
+        fs::write(a.join("x"), "new").unwrap();
+        fs::write(b.join("x"), "old").unwrap();
+        exchange_by_renames(&a, &b).unwrap();
+        assert_eq!(fs::read_to_string(b.join("x")).unwrap(), "new");
+        assert_eq!(fs::read_to_string(a.join("x")).unwrap(), "old");
     }
 
     #[cfg(unix)]

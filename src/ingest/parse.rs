@@ -120,6 +120,15 @@ pub fn epoch_to_days(value: i64) -> Option<i32> {
     crate::calendar::in_range(days).then_some(days as i32)
 }
 
+/// How many of a datetime's units make a day.
+fn units_per_day(unit: TimeUnit) -> i64 {
+    match unit {
+        TimeUnit::Nanoseconds => 86_400_000_000_000,
+        TimeUnit::Microseconds => 86_400_000_000,
+        TimeUnit::Milliseconds => 86_400_000,
+    }
+}
+
 /// A typed date or datetime's day number, when it is within the accepted years.
 fn day_in_range(days: i64) -> Option<i32> {
     crate::calendar::in_range(days).then_some(days as i32)
@@ -265,11 +274,7 @@ pub fn to_date(column: Column) -> PolarsResult<Column> {
         DataType::Datetime(unit, _) => {
             // The physical value is UTC for zoned datetimes and wall time for naive ones, so
             // flooring to whole days is the UTC date or the naive date part, as specified.
-            let per_day = match unit {
-                TimeUnit::Nanoseconds => 86_400_000_000_000i64,
-                TimeUnit::Microseconds => 86_400_000_000,
-                TimeUnit::Milliseconds => 86_400_000,
-            };
+            let per_day = units_per_day(*unit);
             let physical = column.to_physical_repr();
             physical.i64()?.iter().map(|v| v.and_then(|t| day_in_range(t.div_euclid(per_day)))).collect()
         }
@@ -307,11 +312,7 @@ pub fn source_text(column: Column) -> PolarsResult<Column> {
                 .collect()
         }
         DataType::Datetime(unit, _) => {
-            let per_day = match unit {
-                TimeUnit::Nanoseconds => 86_400_000_000_000i64,
-                TimeUnit::Microseconds => 86_400_000_000,
-                TimeUnit::Milliseconds => 86_400_000,
-            };
+            let per_day = units_per_day(*unit);
             let physical = column.to_physical_repr();
             let in_range = physical
                 .i64()?
