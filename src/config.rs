@@ -15,7 +15,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
 use crate::error::{nearest, Error, Result};
-use crate::ingest::schema::TableId;
+use crate::vocab::schema::TableId;
 
 /// A validated pipeline file.
 #[derive(Debug, Clone)]

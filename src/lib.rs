@@ -16,6 +16,7 @@ pub mod output;
 pub mod progress;
 pub mod provenance;
 pub mod report;
+pub mod vocab;
 
 use std::path::PathBuf;
 
@@ -24,7 +25,8 @@ use chrono::NaiveDate;
 use calendar::Calendar;
 use config::Pipeline;
 use error::{Error, Result};
-use ingest::{schema, TableQuality};
+use ingest::TableQuality;
+use vocab::schema;
 use output::Bundle;
 use progress::Stages;
 use provenance::{Hashes, RunRecord};
@@ -123,7 +125,10 @@ fn compute(
     };
     let over_limit = over_reject_limit(&loaded.quality, pipeline.settings.quality.max_reject_ratio);
     if over_limit.is_some() {
-        bundle.tables = metrics::quality_tables(&loaded.quality, &[])?;
+        bundle.tables = metrics::quality_tables(&loaded.quality, &[])?
+            .into_iter()
+            .map(|(t, df)| (t.name().to_string(), df))
+            .collect();
         return Ok(Outcome { bundle, notes: Vec::new(), warnings, quality: loaded.quality, over_limit });
     }
     let mut computed = metrics::compute(&loaded.tables, calendar, pipeline, &|stage| stages.begin(stage))?;
@@ -132,8 +137,9 @@ fn compute(
     for (path, contents) in report::render(&computed, calendar, pipeline, hashes, &warnings)? {
         bundle.add_file(path, contents);
     }
-    bundle.tables = computed.tables;
-    Ok(Outcome { bundle, notes: computed.notes, warnings, quality: loaded.quality, over_limit: None })
+    let notes = std::mem::take(&mut computed.notes);
+    bundle.tables = computed.into_named();
+    Ok(Outcome { bundle, notes, warnings, quality: loaded.quality, over_limit: None })
 }
 
 /// `advocacy run`: reads, checks, computes and publishes everything atomically.

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use crate::calendar::Calendar;
 use crate::config::Pipeline;
 use crate::error::{Error, Result};
-use crate::ingest::schema::TableId;
+use crate::vocab::schema::TableId;
 use crate::ingest::{read, TableQuality};
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

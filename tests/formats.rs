@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use advocacy::calendar::{Calendar, Window};
 use advocacy::config::Pipeline;
-use advocacy::ingest::schema::TableId;
+use advocacy::vocab::schema::TableId;
 use advocacy::ingest::{self, Loaded};
 use chrono::NaiveDate;
 use common::{cli, read_csv, temp_dir, tiny_dir};

@@ -4,7 +4,7 @@
 
 mod common;
 
-use advocacy::ingest::schema::TableId;
+use advocacy::vocab::schema::TableId;
 use common::{rejects_of, MiniData};
 
 fn reject(row: i64, column: &str, reason: &str) -> Vec<(i64, String, String)> {

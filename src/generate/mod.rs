@@ -25,7 +25,7 @@ use polars::prelude::*;
 use crate::calendar::{epoch_days, from_epoch_days};
 use crate::cli::{GenerateFormat, GenerateLayout};
 use crate::error::{Error, Result};
-use crate::ingest::schema::TableId;
+use crate::vocab::schema::TableId;
 use rng::mix;
 use world::{Kind, World};
 

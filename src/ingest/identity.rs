@@ -6,7 +6,7 @@
 
 use polars::prelude::*;
 
-use crate::metrics::exact;
+use crate::vocab::exact;
 
 /// `email_key` -> `contact_id` over accepted contacts, with the tie-breaks above.
 pub fn email_map(contacts: &DataFrame) -> PolarsResult<DataFrame> {

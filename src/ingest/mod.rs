@@ -9,7 +9,7 @@ pub mod adapters;
 pub mod identity;
 pub mod parse;
 pub mod read;
-pub mod schema;
+
 pub mod validate;
 
 use std::collections::BTreeMap;
@@ -20,7 +20,7 @@ use polars::prelude::*;
 use crate::calendar::{epoch_days, Window};
 use crate::config::{normalize, InputSpec, Pipeline};
 use crate::error::{Error, Result};
-use schema::TableId;
+use crate::vocab::schema::TableId;
 use validate::{References, Validated};
 
 /// The accepted rows of every configured table, typed and with canonical column names.

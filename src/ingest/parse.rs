@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use polars::prelude::*;
 
-use super::schema::EnumKind;
+use crate::vocab::schema::EnumKind;
 
 const SECONDS_PER_DAY: i64 = 86_400;
 

@@ -17,7 +17,7 @@ use polars::prelude::*;
 
 use super::parse::{self, EnumReader};
 use super::read::{private, RawTable, ROW};
-use super::schema::{Column as Spec, Kind, Ref, TableId};
+use crate::vocab::schema::{Column as Spec, Kind, Ref, TableId};
 use crate::config::InputSpec;
 use crate::error::{nearest, Error, Result};
 

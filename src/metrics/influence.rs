@@ -15,7 +15,7 @@
 
 use polars::prelude::*;
 
-use super::exact;
+use crate::vocab::exact;
 use super::frames::{completed_by, date, days_between, order, ratio, stage_as_of, within};
 use crate::calendar::{Calendar, Window};
 use crate::config::Settings;

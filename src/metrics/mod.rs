@@ -3,7 +3,6 @@
 
 pub mod candidates;
 pub mod csqa;
-pub mod exact;
 pub mod frames;
 pub mod health;
 pub mod influence;
@@ -12,29 +11,48 @@ pub mod quality;
 pub mod referral;
 pub mod scorecard;
 pub mod second_order;
+pub mod tables;
 pub mod usage;
+
+use std::collections::BTreeMap;
 
 use polars::prelude::*;
 
 use crate::calendar::{Calendar, Window};
 use crate::config::{Pipeline, Settings};
-use crate::error::Result;
-use crate::ingest::schema::TableId;
+use crate::error::{Error, Result};
 use crate::ingest::{TableQuality, Tables};
+use crate::vocab::schema::TableId;
 use quality::Finding;
+pub use tables::OutputTable;
 
 /// The metric tables of one run, plus what the data-quality tables and `run.json` need.
 pub struct Computed {
-    /// Output tables in the spec's order.
-    pub tables: Vec<(String, DataFrame)>,
+    /// Output tables by registry entry; iterated in output order.
+    pub tables: BTreeMap<OutputTable, DataFrame>,
     pub findings: Vec<Finding>,
     /// Parts that could not be computed and why.
     pub notes: Vec<String>,
 }
 
 impl Computed {
-    pub fn table(&self, name: &str) -> Option<&DataFrame> {
-        self.tables.iter().find(|(n, _)| n == name).map(|(_, df)| df)
+    pub fn table(&self, table: OutputTable) -> Option<&DataFrame> {
+        self.tables.get(&table)
+    }
+
+    /// A table the caller needs: its absence is a bug.
+    pub fn get(&self, table: OutputTable) -> Result<&DataFrame> {
+        self.table(table).ok_or_else(|| Error::internal(format!("the run computed no {table} table")))
+    }
+
+    /// Adds (or replaces) a table.
+    pub fn insert(&mut self, table: OutputTable, df: DataFrame) {
+        self.tables.insert(table, df);
+    }
+
+    /// The tables with their file names, in output order.
+    pub fn into_named(self) -> Vec<(String, DataFrame)> {
+        self.tables.into_iter().map(|(t, df)| (t.name().to_string(), df)).collect()
     }
 }
 
@@ -71,17 +89,17 @@ pub fn compute(
     let influence = influence::analyse(tables, calendar, s)?;
     let influenced_by_csm = influence::by_csm(&influence, tables, calendar)?;
     let influence_tables = [
-        ("influenced_opportunities", influence::influenced_opportunities(&influence, calendar)?),
-        ("influence_summary", influence::influence_summary(&influence, calendar)?),
-        ("influence_by_activity_type", influence::by_activity_type(&influence, calendar)?),
+        (OutputTable::InfluencedOpportunities, influence::influenced_opportunities(&influence, calendar)?),
+        (OutputTable::InfluenceSummary, influence::influence_summary(&influence, calendar)?),
+        (OutputTable::InfluenceByActivityType, influence::by_activity_type(&influence, calendar)?),
     ];
     progress("metrics: CSM scorecard");
     let scorecard = scorecard::csm_scorecard(tables, calendar, &csqa, &contact_health, &influenced_by_csm)?;
     progress("metrics: referrals");
     let referral_tables = [
-        ("referral_funnel", referral::referral_funnel(tables, calendar, &s.referral)?),
-        ("referral_retention", referral::referral_retention(tables, calendar, &s.referral)?),
-        ("referrers", referral::referrers(tables, calendar)?),
+        (OutputTable::ReferralFunnel, referral::referral_funnel(tables, calendar, &s.referral)?),
+        (OutputTable::ReferralRetention, referral::referral_retention(tables, calendar, &s.referral)?),
+        (OutputTable::Referrers, referral::referrers(tables, calendar)?),
     ];
     progress("metrics: second-order customers");
     let second_order = second_order::second_order(tables, calendar, &s.second_order, &csqa)?;
@@ -98,23 +116,24 @@ pub fn compute(
     )?;
     let program = program::program_monthly(tables, calendar, s.program.months, &csqa, &influence)?;
 
-    let mut tables_out =
-        vec![("contact_health", contact_health), ("csqa", csqa), ("csm_scorecard", scorecard)];
-    tables_out.extend(influence_tables);
-    tables_out.extend(referral_tables);
-    tables_out.extend([
-        ("second_order", second_order),
-        ("second_order_summary", second_order_summary),
-        ("advocate_candidates", candidates),
-        ("program_monthly", program),
+    let mut out = BTreeMap::from([
+        (OutputTable::ContactHealth, contact_health),
+        (OutputTable::Csqa, csqa),
+        (OutputTable::CsmScorecard, scorecard),
+        (OutputTable::SecondOrder, second_order),
+        (OutputTable::SecondOrderSummary, second_order_summary),
+        (OutputTable::AdvocateCandidates, candidates),
+        (OutputTable::ProgramMonthly, program),
     ]);
+    out.extend(influence_tables);
+    out.extend(referral_tables);
     let findings = vec![Finding {
         table: TableId::AdvocacyActivities,
         reason: "touch_outside_deal",
         rows: influence.outside_deal,
     }];
     Ok(Computed {
-        tables: tables_out.into_iter().map(|(n, df)| (n.to_string(), df)).collect(),
+        tables: out,
         findings,
         notes: unavailable(tables),
     })
@@ -151,9 +170,9 @@ fn unavailable(tables: &Tables) -> Vec<String> {
 }
 
 /// `data_quality` and `data_quality_reasons`.
-pub fn quality_tables(quality: &[TableQuality], findings: &[Finding]) -> Result<Vec<(String, DataFrame)>> {
-    Ok(vec![
-        ("data_quality".to_string(), quality::data_quality(quality)?),
-        ("data_quality_reasons".to_string(), quality::data_quality_reasons(quality, findings)?),
+pub fn quality_tables(quality: &[TableQuality], findings: &[Finding]) -> Result<[(OutputTable, DataFrame); 2]> {
+    Ok([
+        (OutputTable::DataQuality, quality::data_quality(quality)?),
+        (OutputTable::DataQualityReasons, quality::data_quality_reasons(quality, findings)?),
     ])
 }

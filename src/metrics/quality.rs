@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use polars::prelude::*;
 
-use crate::ingest::schema::TableId;
+use crate::vocab::schema::TableId;
 use crate::ingest::TableQuality;
 
 /// A problem that is counted but does not reject its row.

@@ -16,7 +16,7 @@
 
 use polars::prelude::*;
 
-use super::exact;
+use crate::vocab::exact;
 use super::frames::{customer_on, order, ratio, within};
 use super::health::population;
 use crate::calendar::Calendar;

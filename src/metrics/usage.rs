@@ -4,7 +4,7 @@
 
 use polars::prelude::*;
 
-use super::exact;
+use crate::vocab::exact;
 use super::frames::within;
 use crate::calendar::Window;
 

@@ -6,7 +6,8 @@ use plotters::chart::MeshStyle;
 use plotters::prelude::*;
 use serde::Serialize;
 
-use super::data::{CsmRow, Funnel, Month, TIERS};
+use super::data::{CsmRow, Funnel, Month};
+use crate::vocab::Tier;
 use super::format::{money_short, month_label, number, percent};
 
 /// A rendered chart and what a reader without the picture needs.
@@ -306,7 +307,7 @@ pub fn health_tiers(tiers: &[(String, i64, i64)]) -> Option<Chart> {
         .collect::<Vec<_>>()
         .join("; ");
     // Plot rows bottom-up, so the first tier (champion) is drawn last, at the top.
-    let rows = TIERS.len();
+    let rows = Tier::ALL.len();
     let row_of = |i: usize| (rows - 1 - i) as f64;
     render(
         "health_tiers",
@@ -330,7 +331,7 @@ pub fn health_tiers(tiers: &[(String, i64, i64)]) -> Option<Chart> {
                         return String::new();
                     }
                     let i = rows - 1 - y.round() as usize;
-                    TIERS.get(i).map(|t| t.replace('_', " ")).unwrap_or_default()
+                    Tier::ALL.get(i).map(|t| t.as_str().replace('_', " ")).unwrap_or_default()
                 })
                 .x_labels(5)
                 .x_label_formatter(&|x| number(Some(*x), 0))

@@ -1,120 +1,19 @@
 //! Typed views of the output tables, as the reports read them. Reports show nothing that is not
 //! in these tables (plus the run's provenance), so every number in a report can be found in a
 //! `data/` file.
+//!
+//! Each row type names its table once (`impl Rows`) and its fields are the table's column names;
+//! [`super::rows`] decodes them. The few fields that are not columns are marked
+//! `skip_deserializing` and derived below from the columns read.
 
-use polars::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize};
 
+use super::rows::{rows, Rows};
 use crate::error::{Error, Result};
-use crate::metrics::Computed;
+use crate::metrics::{Computed, OutputTable};
+use crate::vocab::{Component, Tier};
 
-/// An output table as the reports read it: row by row, cells picked by column name.
-struct Table<'a> {
-    name: &'a str,
-    df: &'a DataFrame,
-}
-
-/// A column cast once to the type the reports read it as.
-enum Cells {
-    Number(Float64Chunked),
-    Count(Int64Chunked),
-    Text(StringChunked),
-    Flag(BooleanChunked),
-}
-
-/// One row of a [`Table`].
-struct Row<'t> {
-    table: &'t str,
-    columns: &'t [(PlSmallStr, Cells)],
-    i: usize,
-}
-
-impl<'a> Table<'a> {
-    fn of(computed: &'a Computed, name: &'a str) -> Result<Table<'a>> {
-        let df = computed.table(name).ok_or_else(|| Error::internal(format!("report needs table {name}")))?;
-        Ok(Table { name, df })
-    }
-
-    /// One value a row, built by `read`.
-    fn rows<T>(&self, read: impl Fn(&Row) -> Result<T>) -> Result<Vec<T>> {
-        let columns = self
-            .df
-            .columns()
-            .iter()
-            .map(|column| Ok((column.name().clone(), Cells::of(column)?)))
-            .collect::<Result<Vec<_>>>()?;
-        (0..self.df.height()).map(|i| read(&Row { table: self.name, columns: &columns, i })).collect()
-    }
-}
-
-impl Cells {
-    fn of(column: &Column) -> Result<Cells> {
-        let column = column.rechunk();
-        Ok(match column.dtype() {
-            DataType::Boolean => Cells::Flag(column.bool()?.clone()),
-            DataType::Float32 | DataType::Float64 => {
-                Cells::Number(column.cast(&DataType::Float64)?.f64()?.clone())
-            }
-            dtype if dtype.is_integer() => Cells::Count(column.cast(&DataType::Int64)?.i64()?.clone()),
-            _ => Cells::Text(column.cast(&DataType::String)?.str()?.clone()),
-        })
-    }
-}
-
-impl Row<'_> {
-    fn cells(&self, column: &str) -> Result<&Cells> {
-        self.columns
-            .iter()
-            .find(|(name, _)| name == column)
-            .map(|(_, cells)| cells)
-            .ok_or_else(|| Error::internal(format!("{} has no column {column}", self.table)))
-    }
-
-    fn f64(&self, column: &str) -> Result<Option<f64>> {
-        Ok(match self.cells(column)? {
-            Cells::Number(values) => values.get(self.i),
-            Cells::Count(values) => values.get(self.i).map(|v| v as f64),
-            _ => return Err(self.mistyped(column, "a number")),
-        })
-    }
-
-    /// A sum of money or a count: null reads as zero.
-    fn amount(&self, column: &str) -> Result<f64> {
-        Ok(self.f64(column)?.unwrap_or(0.0))
-    }
-
-    fn i64(&self, column: &str) -> Result<i64> {
-        match self.cells(column)? {
-            Cells::Count(values) => Ok(values.get(self.i).unwrap_or(0)),
-            _ => Err(self.mistyped(column, "an integer")),
-        }
-    }
-
-    fn maybe_text(&self, column: &str) -> Result<Option<String>> {
-        match self.cells(column)? {
-            Cells::Text(values) => Ok(values.get(self.i).map(str::to_string)),
-            _ => Err(self.mistyped(column, "text")),
-        }
-    }
-
-    /// Text, with null read as the empty string.
-    fn text(&self, column: &str) -> Result<String> {
-        Ok(self.maybe_text(column)?.unwrap_or_default())
-    }
-
-    fn flag(&self, column: &str) -> Result<Option<bool>> {
-        match self.cells(column)? {
-            Cells::Flag(values) => Ok(values.get(self.i)),
-            _ => Err(self.mistyped(column, "true/false")),
-        }
-    }
-
-    fn mistyped(&self, column: &str, expected: &str) -> Error {
-        Error::internal(format!("{}.{column} is not {expected}", self.table))
-    }
-}
-
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Month {
     pub month: String,
     pub webinar_registrations: Option<f64>,
@@ -129,7 +28,7 @@ pub struct Month {
     pub referral_amount: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Summary {
     pub window: String,
     pub start_date: String,
@@ -147,7 +46,7 @@ pub struct Summary {
     pub median_cycle_days_other: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Funnel {
     pub source: String,
     pub created: i64,
@@ -165,7 +64,7 @@ pub struct Funnel {
     pub cycle_reduction: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Retention {
     pub source: String,
     pub cohort_size: i64,
@@ -175,7 +74,7 @@ pub struct Retention {
     pub churn_reduction: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Referrer {
     pub contact_id: String,
     pub full_name: String,
@@ -186,7 +85,7 @@ pub struct Referrer {
     pub won_amount: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Move {
     pub contact_id: String,
     pub full_name: String,
@@ -203,7 +102,7 @@ pub struct Move {
     pub sales_action: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SecondOrder {
     pub champions_moved: i64,
     pub moved_to_customers: i64,
@@ -222,7 +121,7 @@ pub struct SecondOrder {
     pub sales_actions: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CsmRow {
     pub csm_id: String,
     pub csm_name: String,
@@ -237,6 +136,7 @@ pub struct CsmRow {
     pub coverage: Option<f64>,
     pub csqas_per_10_accounts: Option<f64>,
     /// New CSQAs in T12M per 10 accounts: the creation rate, normalised like the active stock.
+    #[serde(skip_deserializing)]
     pub new_per_10_accounts: Option<f64>,
     pub median_days_to_csqa: Option<f64>,
     pub mean_health: Option<f64>,
@@ -244,7 +144,7 @@ pub struct CsmRow {
     pub rank: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Person {
     pub contact_id: String,
     pub full_name: String,
@@ -256,17 +156,26 @@ pub struct Person {
     pub score_prev: Option<f64>,
     pub score_delta: Option<f64>,
     pub tier_prev: Option<String>,
+    #[serde(skip_serializing)]
+    pub nps_delta_points: Option<f64>,
+    #[serde(skip_serializing)]
+    pub usage_delta_points: Option<f64>,
+    #[serde(skip_serializing)]
+    pub engagement_delta_points: Option<f64>,
+    #[serde(skip_serializing)]
+    pub advocacy_delta_points: Option<f64>,
     /// Points each component added to the score's move, largest first.
+    #[serde(skip_deserializing)]
     pub movers: Vec<Contribution>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Contribution {
     pub component: String,
     pub points: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Candidate {
     pub contact_id: String,
     pub full_name: String,
@@ -274,10 +183,12 @@ pub struct Candidate {
     pub csm_id: Option<String>,
     pub score: Option<f64>,
     pub tier: String,
+    /// `promoter;webinars` read as `["promoter", "webinars"]` (underscores as spaces).
+    #[serde(deserialize_with = "trigger_list")]
     pub triggers: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Quality {
     pub table: String,
     pub file: String,
@@ -285,7 +196,60 @@ pub struct Quality {
     pub rows_accepted: i64,
     pub rows_rejected: i64,
     /// `reason (rows)` for every reason of this table.
+    #[serde(skip_deserializing)]
     pub reasons: Vec<String>,
+}
+
+
+impl Rows for Month {
+    const TABLE: OutputTable = OutputTable::ProgramMonthly;
+}
+impl Rows for Summary {
+    const TABLE: OutputTable = OutputTable::InfluenceSummary;
+}
+impl Rows for Funnel {
+    const TABLE: OutputTable = OutputTable::ReferralFunnel;
+}
+impl Rows for Retention {
+    const TABLE: OutputTable = OutputTable::ReferralRetention;
+}
+impl Rows for Referrer {
+    const TABLE: OutputTable = OutputTable::Referrers;
+}
+impl Rows for Move {
+    const TABLE: OutputTable = OutputTable::SecondOrder;
+}
+impl Rows for SecondOrder {
+    const TABLE: OutputTable = OutputTable::SecondOrderSummary;
+}
+impl Rows for CsmRow {
+    const TABLE: OutputTable = OutputTable::CsmScorecard;
+}
+impl Rows for Person {
+    const TABLE: OutputTable = OutputTable::ContactHealth;
+}
+impl Rows for Candidate {
+    const TABLE: OutputTable = OutputTable::AdvocateCandidates;
+}
+impl Rows for Quality {
+    const TABLE: OutputTable = OutputTable::DataQuality;
+}
+
+/// One row of `data_quality_reasons`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Reason {
+    pub table: String,
+    pub reason: String,
+    pub rows: i64,
+}
+
+impl Rows for Reason {
+    const TABLE: OutputTable = OutputTable::DataQualityReasons;
+}
+
+fn trigger_list<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Vec<String>, D::Error> {
+    let text = String::deserialize(d)?;
+    Ok(text.split(';').filter(|s| !s.is_empty()).map(|s| s.replace('_', " ")).collect())
 }
 
 /// Everything the reports read, from the output tables.
@@ -312,15 +276,18 @@ impl ReportData {
         Ok(ReportData {
             tiers: tiers(&people),
             people,
-            months: months(computed)?,
-            summary: summary(computed)?,
-            funnel: funnel(computed)?,
-            retention: retention(computed)?,
-            referrers: referrers(computed)?,
-            moves: moves(computed)?,
-            second_order: second_order(computed)?,
+            months: rows(computed)?,
+            summary: rows(computed)?,
+            funnel: rows(computed)?,
+            retention: rows(computed)?,
+            referrers: rows(computed)?,
+            moves: rows(computed)?,
+            second_order: rows(computed)?
+                .into_iter()
+                .next()
+                .ok_or_else(|| Error::internal("second_order_summary has no row"))?,
             scorecard: scorecard(computed)?,
-            candidates: candidates(computed)?,
+            candidates: rows(computed)?,
             quality: quality(computed)?,
         })
     }
@@ -338,239 +305,69 @@ impl ReportData {
     }
 }
 
-fn months(c: &Computed) -> Result<Vec<Month>> {
-    Table::of(c, "program_monthly")?.rows(|r| {
-        Ok(Month {
-            month: r.text("month")?,
-            webinar_registrations: r.f64("webinar_registrations")?,
-            webinar_attendances: r.f64("webinar_attendances")?,
-            attendance_rate: r.f64("attendance_rate")?,
-            accounts_reached: r.f64("accounts_reached")?,
-            nps_responses: r.f64("nps_responses")?,
-            nps: r.f64("nps")?,
-            new_csqas: r.i64("new_csqas")?,
-            active_csqas: r.i64("active_csqas")?,
-            influenced_amount: r.amount("influenced_amount")?,
-            referral_amount: r.amount("referral_amount")?,
-        })
-    })
-}
-
-fn summary(c: &Computed) -> Result<Vec<Summary>> {
-    Table::of(c, "influence_summary")?.rows(|r| {
-        Ok(Summary {
-            window: r.text("window")?,
-            start_date: r.text("start_date")?,
-            end_date: r.text("end_date")?,
-            won: r.i64("won")?,
-            won_amount: r.amount("won_amount")?,
-            lost: r.i64("lost")?,
-            influenced_won: r.i64("influenced_won")?,
-            influenced_won_amount: r.amount("influenced_won_amount")?,
-            influenced_share: r.f64("influenced_share")?,
-            sourced_amount: r.amount("sourced_amount")?,
-            win_rate_influenced: r.f64("win_rate_influenced")?,
-            win_rate_other: r.f64("win_rate_other")?,
-            median_cycle_days_influenced: r.f64("median_cycle_days_influenced")?,
-            median_cycle_days_other: r.f64("median_cycle_days_other")?,
-        })
-    })
-}
-
-fn funnel(c: &Computed) -> Result<Vec<Funnel>> {
-    Table::of(c, "referral_funnel")?.rows(|r| {
-        Ok(Funnel {
-            source: r.text("source")?,
-            created: r.i64("created")?,
-            won: r.i64("won")?,
-            lost: r.i64("lost")?,
-            open: r.i64("open")?,
-            win_rate: r.f64("win_rate")?,
-            win_rate_ci_low: r.f64("win_rate_ci_low")?,
-            win_rate_ci_high: r.f64("win_rate_ci_high")?,
-            conversion: r.f64("conversion")?,
-            median_cycle_days: r.f64("median_cycle_days")?,
-            mean_won_amount: r.f64("mean_won_amount")?,
-            conversion_lift: r.f64("conversion_lift")?,
-            win_rate_lift: r.f64("win_rate_lift")?,
-            cycle_reduction: r.f64("cycle_reduction")?,
-        })
-    })
-}
-
-fn retention(c: &Computed) -> Result<Vec<Retention>> {
-    Table::of(c, "referral_retention")?.rows(|r| {
-        Ok(Retention {
-            source: r.text("source")?,
-            cohort_size: r.i64("cohort_size")?,
-            retained: r.i64("retained")?,
-            retention_rate: r.f64("retention_rate")?,
-            retention_lift: r.f64("retention_lift")?,
-            churn_reduction: r.f64("churn_reduction")?,
-        })
-    })
-}
-
-fn referrers(c: &Computed) -> Result<Vec<Referrer>> {
-    Table::of(c, "referrers")?.rows(|r| {
-        Ok(Referrer {
-            contact_id: r.text("contact_id")?,
-            full_name: r.text("full_name")?,
-            account_name: r.text("account_name")?,
-            csm_id: r.text("csm_id")?,
-            referrals: r.i64("referrals")?,
-            won: r.i64("won")?,
-            won_amount: r.amount("won_amount")?,
-        })
-    })
-}
-
-fn moves(c: &Computed) -> Result<Vec<Move>> {
-    Table::of(c, "second_order")?.rows(|r| {
-        Ok(Move {
-            contact_id: r.text("contact_id")?,
-            full_name: r.text("full_name")?,
-            old_account_name: r.text("old_account_name")?,
-            new_account_name: r.text("new_account_name")?,
-            moved_on: r.text("moved_on")?,
-            old_account_id: r.text("old_account_id")?,
-            new_account_id: r.text("new_account_id")?,
-            new_account_already_customer: r.flag("new_account_already_customer")?.unwrap_or(false),
-            repurchased: r.flag("repurchased")?,
-            repurchase_amount: r.f64("repurchase_amount")?,
-            referrals: r.i64("referrals")?,
-            referral_amount: r.amount("referral_amount")?,
-            sales_action: r.flag("sales_action")?.unwrap_or(false),
-        })
-    })
-}
-
-fn second_order(c: &Computed) -> Result<SecondOrder> {
-    let rows = Table::of(c, "second_order_summary")?.rows(|r| {
-        Ok(SecondOrder {
-            champions_moved: r.i64("champions_moved")?,
-            moved_to_customers: r.i64("moved_to_customers")?,
-            eligible: r.i64("eligible")?,
-            repurchased: r.i64("repurchased")?,
-            repurchase_rate: r.f64("repurchase_rate")?,
-            repurchase_amount: r.amount("repurchase_amount")?,
-            referrals: r.i64("referrals")?,
-            referrals_won: r.i64("referrals_won")?,
-            referral_amount: r.amount("referral_amount")?,
-            referral_conversion: r.f64("referral_conversion")?,
-            second_order_revenue: r.amount("second_order_revenue")?,
-            annual_logo_churn: r.f64("annual_logo_churn")?,
-            expected_lifetime_years: r.f64("expected_lifetime_years")?,
-            second_order_value: r.f64("second_order_value")?,
-            sales_actions: r.i64("sales_actions")?,
-        })
-    })?;
-    rows.into_iter().next().ok_or_else(|| Error::internal("second_order_summary has no row"))
-}
-
 fn scorecard(c: &Computed) -> Result<Vec<CsmRow>> {
-    Table::of(c, "csm_scorecard")?.rows(|r| {
-        let (accounts, t12m) = (r.i64("accounts")?, r.i64("new_csqas_t12m")?);
-        Ok(CsmRow {
-            csm_id: r.text("csm_id")?,
-            csm_name: r.text("csm_name")?,
-            team: r.text("team")?,
-            accounts,
-            arr: r.amount("arr")?,
-            contacts: r.i64("contacts")?,
-            new_csqas: r.i64("new_csqas")?,
-            new_csqas_prev: r.i64("new_csqas_prev")?,
-            new_csqas_t12m: t12m,
-            active_csqas: r.i64("active_csqas")?,
-            coverage: r.f64("coverage")?,
-            csqas_per_10_accounts: r.f64("csqas_per_10_accounts")?,
-            new_per_10_accounts: (accounts > 0).then(|| 10.0 * t12m as f64 / accounts as f64),
-            median_days_to_csqa: r.f64("median_days_to_csqa")?,
-            mean_health: r.f64("mean_health")?,
-            influenced_amount_t12m: r.amount("influenced_amount_t12m")?,
-            rank: r.i64("rank")?,
-        })
-    })
+    let mut csms: Vec<CsmRow> = rows(c)?;
+    for csm in &mut csms {
+        csm.new_per_10_accounts =
+            (csm.accounts > 0).then(|| 10.0 * csm.new_csqas_t12m as f64 / csm.accounts as f64);
+    }
+    Ok(csms)
 }
 
-const COMPONENTS: [(&str, &str); 4] =
-    [("nps", "NPS"), ("usage", "usage"), ("engagement", "webinars"), ("advocacy", "advocacy")];
+/// How each component is called in a sentence.
+fn component_label(component: Component) -> &'static str {
+    match component {
+        Component::Nps => "NPS",
+        Component::Usage => "usage",
+        Component::Engagement => "webinars",
+        Component::Advocacy => "advocacy",
+    }
+}
 
 fn people(c: &Computed) -> Result<Vec<Person>> {
-    let points: Vec<String> = COMPONENTS.iter().map(|(c, _)| format!("{c}_delta_points")).collect();
-    Table::of(c, "contact_health")?.rows(|r| {
-        let mut movers = Vec::new();
-        for ((_, label), column) in COMPONENTS.iter().zip(&points) {
-            match r.f64(column)? {
-                Some(points) if points.abs() >= 0.05 => {
-                    movers.push(Contribution { component: label.to_string(), points })
-                }
-                _ => {}
-            }
-        }
+    let mut people: Vec<Person> = rows(c)?;
+    for person in &mut people {
+        let deltas = [
+            (Component::Nps, person.nps_delta_points),
+            (Component::Usage, person.usage_delta_points),
+            (Component::Engagement, person.engagement_delta_points),
+            (Component::Advocacy, person.advocacy_delta_points),
+        ];
+        let mut movers: Vec<Contribution> = deltas
+            .into_iter()
+            .filter_map(|(component, points)| {
+                let points = points.filter(|p| p.abs() >= 0.05)?;
+                Some(Contribution { component: component_label(component).to_string(), points })
+            })
+            .collect();
         movers.sort_by(|a, b| b.points.abs().total_cmp(&a.points.abs()).then(a.component.cmp(&b.component)));
-        Ok(Person {
-            contact_id: r.text("contact_id")?,
-            full_name: r.text("full_name")?,
-            account_name: r.text("account_name")?,
-            csm_id: r.maybe_text("csm_id")?,
-            score: r.f64("score")?,
-            tier: r.text("tier")?,
-            fatigued: r.flag("fatigued")?.unwrap_or(false),
-            score_prev: r.f64("score_prev")?,
-            score_delta: r.f64("score_delta")?,
-            tier_prev: r.maybe_text("tier_prev")?,
-            movers,
-        })
-    })
-}
-
-fn candidates(c: &Computed) -> Result<Vec<Candidate>> {
-    Table::of(c, "advocate_candidates")?.rows(|r| {
-        Ok(Candidate {
-            contact_id: r.text("contact_id")?,
-            full_name: r.text("full_name")?,
-            account_name: r.text("account_name")?,
-            csm_id: r.maybe_text("csm_id")?,
-            score: r.f64("score")?,
-            tier: r.text("tier")?,
-            triggers: r
-                .text("triggers")?
-                .split(';')
-                .filter(|s| !s.is_empty())
-                .map(|s| s.replace('_', " "))
-                .collect(),
-        })
-    })
+        person.movers = movers;
+    }
+    Ok(people)
 }
 
 fn quality(c: &Computed) -> Result<Vec<Quality>> {
-    let reasons = Table::of(c, "data_quality_reasons")?.rows(|r| {
-        let rows = crate::report::format::thousands(r.i64("rows")? as f64);
-        Ok((r.text("table")?, format!("{} ({rows})", r.text("reason")?.replace('_', " "))))
-    })?;
-    Table::of(c, "data_quality")?.rows(|r| {
-        let table = r.text("table")?;
-        Ok(Quality {
-            reasons: reasons.iter().filter(|(t, _)| *t == table).map(|(_, reason)| reason.clone()).collect(),
-            table,
-            file: r.text("file")?,
-            rows_read: r.i64("rows_read")?,
-            rows_accepted: r.i64("rows_accepted")?,
-            rows_rejected: r.i64("rows_rejected")?,
-        })
-    })
+    let reasons: Vec<Reason> = rows(c)?;
+    let mut tables: Vec<Quality> = rows(c)?;
+    for table in &mut tables {
+        table.reasons = reasons
+            .iter()
+            .filter(|r| r.table == table.table)
+            .map(|r| {
+                format!("{} ({})", r.reason.replace('_', " "), crate::report::format::thousands(r.rows as f64))
+            })
+            .collect();
+    }
+    Ok(tables)
 }
-
-pub const TIERS: [&str; 4] = ["champion", "advocate", "neutral", "at_risk"];
 
 /// `(tier, contacts on D, contacts on D_prev)`, counted from the people already read.
 fn tiers(people: &[Person]) -> Vec<(String, i64, i64)> {
-    TIERS
+    Tier::ALL
         .iter()
         .map(|tier| {
-            let now = people.iter().filter(|p| p.tier == *tier).count() as i64;
-            let prev = people.iter().filter(|p| p.tier_prev.as_deref() == Some(*tier)).count() as i64;
+            let now = people.iter().filter(|p| p.tier == tier.as_str()).count() as i64;
+            let prev = people.iter().filter(|p| p.tier_prev.as_deref() == Some(tier.as_str())).count() as i64;
             (tier.to_string(), now, prev)
         })
         .collect()

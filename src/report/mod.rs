@@ -7,6 +7,7 @@ pub mod charts;
 pub mod data;
 pub mod format;
 pub mod narrative;
+pub mod rows;
 pub mod templates;
 
 use std::collections::BTreeMap;
@@ -226,7 +227,7 @@ pub fn render(
     let index = context! {
         ..common,
         ..context! {
-            tables => computed.tables.iter().map(|(name, df)| context!{name => name, rows => df.height()}).collect::<Vec<_>>(),
+            tables => computed.tables.iter().map(|(table, df)| context!{name => table.name(), rows => df.height()}).collect::<Vec<_>>(),
         }
     };
 

@@ -12,7 +12,7 @@ use super::{frame_from_records, text_map, Layout, Recipe, Source, VendorFrame};
 use crate::config::InputSpec;
 use crate::error::{Error, Result};
 use crate::ingest::read;
-use crate::ingest::schema::TableId;
+use crate::vocab::schema::TableId;
 
 /// Salesforce `Type` and HubSpot `Deal Type` spellings.
 const DEAL_TYPES: &[(&str, &str)] = &[

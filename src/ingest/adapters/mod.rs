@@ -23,7 +23,7 @@ use std::sync::Arc;
 use polars::prelude::*;
 
 use super::read::{self, RawTable, ROW};
-use super::schema::{Kind, TableId};
+use crate::vocab::schema::{Kind, TableId};
 use crate::config::InputSpec;
 use crate::error::{nearest, Error, Result};
 

@@ -18,7 +18,7 @@ use crate::config::InputSpec;
 use crate::error::Result;
 use crate::ingest::parse;
 use crate::ingest::read::{self, RawTable, ROW};
-use crate::ingest::schema::TableId;
+use crate::vocab::schema::TableId;
 
 fn is_email(user: Expr) -> Expr {
     user.map(
