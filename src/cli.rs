@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
+
+use crate::generate::{GenerateFormat, GenerateLayout};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -91,18 +93,6 @@ pub enum Command {
         #[arg(long, value_parser = parse_date, default_value = "2026-11-15")]
         snapshot: NaiveDate,
     },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum GenerateLayout {
-    Canonical,
-    Vendor,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum GenerateFormat {
-    Csv,
-    Parquet,
 }
 
 /// `"2026-13-01": month 13 is out of range (1 to 12)`, or the expected shape.

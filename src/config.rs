@@ -14,8 +14,11 @@ use chrono::{Datelike, NaiveDate};
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
+use toml::Spanned;
+
 use crate::error::{nearest, Error, Result};
-use crate::vocab::schema::TableId;
+use crate::vocab::schema::{Kind, TableId};
+use crate::vocab::Format;
 
 /// A validated pipeline file.
 #[derive(Debug, Clone)]
@@ -38,9 +41,9 @@ pub struct InputSpec {
     pub path: PathBuf,
     /// The path as written in the pipeline file, for messages and reports.
     pub written: String,
-    /// A vendor layout name (`salesforce`, `hubspot`, `zoom`, ...); `None` is the canonical
-    /// layout of SPEC.md section 2.
-    pub format: Option<String>,
+    /// The layout the pipeline file names: `canonical` (SPEC.md section 2) or a vendor's
+    /// (`salesforce`, `hubspot`, `zoom`, ...); `None`: recognised from the file.
+    pub format: Option<Format>,
     /// Canonical column name -> column name in the file.
     pub columns: BTreeMap<String, String>,
     /// Canonical column name -> (value in the file -> canonical value), for stages, types,
@@ -377,11 +380,11 @@ struct RawInputs {
 struct RawInput {
     path: String,
     #[serde(default)]
-    format: Option<String>,
+    format: Option<Spanned<String>>,
     #[serde(default)]
-    columns: BTreeMap<String, String>,
+    columns: BTreeMap<Spanned<String>, String>,
     #[serde(default)]
-    values: BTreeMap<String, BTreeMap<String, String>>,
+    values: BTreeMap<Spanned<String>, BTreeMap<String, Spanned<String>>>,
     #[serde(default)]
     day_first: bool,
 }
@@ -439,7 +442,11 @@ impl Pipeline {
         };
         let out = normalize(&base_dir.join(raw.out.as_deref().unwrap_or("out")));
 
-        let inputs = raw.inputs.into_specs(&base_dir);
+        let located = |span: std::ops::Range<usize>, message: String| {
+            let (line, col) = line_and_column(text, span.start);
+            Error::config(format!("{where_}:{line}:{col}: {message}"))
+        };
+        let inputs = raw.inputs.into_specs(&base_dir, &located)?;
         for required in TableId::ALL.iter().filter(|t| t.required()) {
             if !inputs.iter().any(|(t, _)| t == required) {
                 return Err(Error::config(format!(
@@ -466,7 +473,15 @@ impl Pipeline {
             reports: raw.reports,
         };
         if let Some(templates) = settings.reports.templates.take() {
-            settings.reports.templates = Some(normalize(&base_dir.join(templates)));
+            let folder = normalize(&base_dir.join(templates));
+            if !folder.is_dir() {
+                return Err(Error::config(format!(
+                    "{where_}: `reports.templates`: {} is not a folder; copy reports/ from the \
+                     repository and point at it",
+                    folder.display()
+                )));
+            }
+            settings.reports.templates = Some(folder);
         }
         settings.check().map_err(|msg| Error::config(format!("{where_}: {msg}")))?;
         Ok(Pipeline { path: path.to_path_buf(), base_dir, as_of, out, inputs, settings })
@@ -477,8 +492,11 @@ impl Pipeline {
     }
 }
 
+/// An error at a place in the pipeline text.
+type Located<'a> = dyn Fn(std::ops::Range<usize>, String) -> Error + 'a;
+
 impl RawInputs {
-    fn into_specs(self, base_dir: &Path) -> Vec<(TableId, InputSpec)> {
+    fn into_specs(self, base_dir: &Path, located: &Located) -> Result<Vec<(TableId, InputSpec)>> {
         let RawInputs {
             accounts,
             csms,
@@ -501,25 +519,111 @@ impl RawInputs {
             (TableId::Usage, usage),
             (TableId::JobChanges, job_changes),
         ];
-        let mut specs: Vec<(TableId, InputSpec)> = by_table
-            .into_iter()
-            .filter_map(|(table, raw)| raw.map(|r| (table, r.0.into_spec(base_dir))))
-            .collect();
+        let mut specs = Vec::new();
+        for (table, raw) in by_table {
+            if let Some(raw) = raw {
+                specs.push((table, raw.0.into_spec(table, base_dir, located)?));
+            }
+        }
         specs.sort_by_key(|(table, _)| TableId::ALL.iter().position(|t| t == table));
-        specs
+        Ok(specs)
     }
 }
 
 impl RawInput {
-    fn into_spec(self, base_dir: &Path) -> InputSpec {
-        InputSpec {
+    /// The input, checked against its table: a known layout that reads this table, column
+    /// and value maps that name the table's columns, value maps onto canonical spellings.
+    fn into_spec(self, table: TableId, base_dir: &Path, located: &Located) -> Result<InputSpec> {
+        let name = table.name();
+        let format = match self.format {
+            None => None,
+            Some(written) => {
+                let format = Format::from_name(written.get_ref()).ok_or_else(|| {
+                    let hint = nearest(written.get_ref(), Format::names())
+                        .map(|n| format!("; did you mean `{n}`?"))
+                        .unwrap_or_default();
+                    located(
+                        written.span(),
+                        format!(
+                            "[inputs.{name}] format = {:?} is not a known layout; layouts are {}{hint}",
+                            written.get_ref(),
+                            Format::names().collect::<Vec<_>>().join(", ")
+                        ),
+                    )
+                })?;
+                if let Format::Vendor(layout) = format {
+                    if !layout.tables().contains(&table) {
+                        return Err(located(
+                            written.span(),
+                            format!(
+                                "[inputs.{name}] format = {:?}: the {layout} layout reads {}",
+                                written.get_ref(),
+                                layout.tables().iter().map(|t| t.name()).collect::<Vec<_>>().join(", ")
+                            ),
+                        ));
+                    }
+                }
+                Some(format)
+            }
+        };
+        let spec = table.spec();
+        let column_named = |key: &Spanned<String>| {
+            spec.column(key.get_ref()).ok_or_else(|| {
+                let hint = nearest(key.get_ref(), spec.columns.iter().map(|c| c.name))
+                    .map(|n| format!("; did you mean `{n}`?"))
+                    .unwrap_or_default();
+                located(
+                    key.span(),
+                    format!(
+                        "[inputs.{name}] maps `{}`, which is not a column of {name}{hint}",
+                        key.get_ref()
+                    ),
+                )
+            })
+        };
+        let mut columns = BTreeMap::new();
+        for (key, file_column) in self.columns {
+            column_named(&key)?;
+            columns.insert(key.into_inner(), file_column);
+        }
+        let mut values = BTreeMap::new();
+        for (key, map) in self.values {
+            let Kind::Enum(kind) = column_named(&key)?.kind else {
+                return Err(located(
+                    key.span(),
+                    format!(
+                        "[inputs.{name}.values.{}]: value maps apply to stage, opportunity_type, status \
+                         and role only",
+                        key.get_ref()
+                    ),
+                ));
+            };
+            let mut checked = BTreeMap::new();
+            for (from, to) in map {
+                if kind.canonical(&crate::vocab::normalize_enum(to.get_ref())).is_none() {
+                    return Err(located(
+                        to.span(),
+                        format!(
+                            "[inputs.{name}.values.{}] maps {from:?} to {:?}, which is not a valid value; \
+                             expected one of {}",
+                            key.get_ref(),
+                            to.get_ref(),
+                            kind.values().join(", ")
+                        ),
+                    ));
+                }
+                checked.insert(from, to.into_inner());
+            }
+            values.insert(key.into_inner(), checked);
+        }
+        Ok(InputSpec {
             path: normalize(&base_dir.join(&self.path)),
             written: self.path,
-            format: self.format,
-            columns: self.columns,
-            values: self.values,
+            format,
+            columns,
+            values,
             day_first: self.day_first,
-        }
+        })
     }
 }
 
@@ -542,7 +646,7 @@ impl Settings {
             return Err("`candidates.tenure_min_days` is above `candidates.tenure_max_days`".into());
         }
         for t in &mut self.influence.types {
-            match crate::ingest::parse::canonical_opportunity_type(t) {
+            match crate::vocab::canonical_opportunity_type(t) {
                 Some(canonical) => *t = canonical.to_string(),
                 None => {
                     return Err(format!(
@@ -831,18 +935,43 @@ advocacy_activities = "../sample_data/advocacy_activities.csv"
     }
 
     #[test]
+    fn inputs_are_checked_at_load_with_their_place_in_the_file() {
+        // MINIMAL has 10 lines after its leading newline; the [inputs.usage] table starts on
+        // line 12, so `format` is on line 14 and its value starts at column 10.
+        let input = |body: &str| format!("{MINIMAL}\n[inputs.usage]\npath = \"u.csv\"\n{body}\n");
+        let err = parse(&input("format = \"pendoo\"")).unwrap_err().to_string();
+        assert!(err.starts_with("pipelines/p.toml:14:10: [inputs.usage] format = \"pendoo\""), "{err}");
+        assert!(err.contains("did you mean `pendo`?"), "{err}");
+        let err = parse(&input("format = \"zoom\"")).unwrap_err().to_string();
+        assert!(err.contains("14:10") && err.contains("the zoom layout reads webinar_attendance"), "{err}");
+        let err = parse(&input("columns = { contact = \"visitorId\" }")).unwrap_err().to_string();
+        assert!(err.contains("14:13") && err.contains("did you mean `contact_id`?"), "{err}");
+        let err = parse(&input("values = { date = { a = \"b\" } }")).unwrap_err().to_string();
+        assert!(err.contains("value maps apply to stage"), "{err}");
+        let roles =
+            "[inputs.webinar_attendance]\npath = \"w.csv\"\n[inputs.webinar_attendance.values.role]\n";
+        let err = parse(&format!("{MINIMAL}\n{roles}\"Co\" = \"cohost\"\n")).unwrap_err().to_string();
+        assert!(err.contains("maps \"Co\" to \"cohost\", which is not a valid value"), "{err}");
+        assert!(err.contains("expected one of attendee, panelist, host"), "{err}");
+        let err = parse(&format!("{MINIMAL}\n[reports]\ntemplates = \"no/such/folder\"\n")).unwrap_err();
+        assert!(err.to_string().contains("`reports.templates`"), "{err}");
+    }
+
+    #[test]
     fn an_input_can_be_a_table_with_a_layout_and_column_map() {
         let text = format!(
             "{MINIMAL}\n[inputs.usage]\npath = \"usage/*.parquet\"\nformat = \"pendo\"\n\
              columns = {{ contact_id = \"visitorId\" }}\n\
-             [inputs.usage.values.role]\n\"Co-host\" = \"host\"\n"
+             [inputs.webinar_attendance]\npath = \"zoom/\"\n\
+             [inputs.webinar_attendance.values.role]\n\"Co-host\" = \"host\"\n"
         );
         let p = parse(&text).unwrap();
         let spec = p.input(TableId::Usage).unwrap();
         assert_eq!(spec.written, "usage/*.parquet");
-        assert_eq!(spec.format.as_deref(), Some("pendo"));
+        assert_eq!(spec.format, Some(Format::Vendor(crate::vocab::Layout::Pendo)));
         assert_eq!(spec.columns["contact_id"], "visitorId");
-        assert_eq!(spec.values["role"]["Co-host"], "host");
+        let webinars = p.input(TableId::WebinarAttendance).unwrap();
+        assert_eq!(webinars.values["role"]["Co-host"], "host");
         let err =
             parse(&format!("{MINIMAL}\n[inputs.usage]\npath = \"u.csv\"\nformt = \"x\"\n")).unwrap_err();
         assert!(err.to_string().contains("did you mean `format`?"), "{err}");

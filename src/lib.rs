@@ -26,10 +26,10 @@ use calendar::Calendar;
 use config::Pipeline;
 use error::{Error, Result};
 use ingest::TableQuality;
-use vocab::schema;
 use output::Bundle;
 use progress::Stages;
 use provenance::{Hashes, RunRecord};
+use vocab::schema;
 
 /// What `advocacy run` and `advocacy validate` are asked to do.
 #[derive(Debug, Clone, Default)]

@@ -11,8 +11,8 @@ use sha2::{Digest, Sha256};
 use crate::calendar::Calendar;
 use crate::config::Pipeline;
 use crate::error::{Error, Result};
-use crate::vocab::schema::TableId;
 use crate::ingest::{read, TableQuality};
+use crate::vocab::schema::TableId;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 

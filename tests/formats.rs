@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use advocacy::calendar::{Calendar, Window};
 use advocacy::config::Pipeline;
-use advocacy::vocab::schema::TableId;
 use advocacy::ingest::{self, Loaded};
+use advocacy::vocab::schema::TableId;
 use chrono::NaiveDate;
 use common::{cli, read_csv, temp_dir, tiny_dir};
 use polars::prelude::*;

@@ -23,7 +23,6 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 
 use crate::calendar::{epoch_days, from_epoch_days};
-use crate::cli::{GenerateFormat, GenerateLayout};
 use crate::error::{Error, Result};
 use crate::vocab::schema::TableId;
 use rng::mix;
@@ -38,6 +37,20 @@ pub struct Options {
     pub layout: GenerateLayout,
     /// The day the exports were taken.
     pub snapshot: NaiveDate,
+}
+
+/// Which tables `generate` writes: the canonical ones, or the same company as its tools export it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GenerateLayout {
+    Canonical,
+    Vendor,
+}
+
+/// The file format of the canonical tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GenerateFormat {
+    Csv,
+    Parquet,
 }
 
 /// Days of daily usage before the snapshot (a little over 16 months).

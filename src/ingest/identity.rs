@@ -7,6 +7,7 @@
 use polars::prelude::*;
 
 use crate::vocab::exact;
+use crate::vocab::Role;
 
 /// `email_key` -> `contact_id` over accepted contacts, with the tie-breaks above.
 pub fn email_map(contacts: &DataFrame) -> PolarsResult<DataFrame> {
@@ -36,9 +37,9 @@ pub fn email_map(contacts: &DataFrame) -> PolarsResult<DataFrame> {
 /// attended = any, minutes = sum, held_on = the earliest. The role kept is the most active
 /// one (host, then panelist, then attendee); the title is the first non-null one.
 pub fn merge_webinar_rows(rows: LazyFrame) -> LazyFrame {
-    let role_rank = when(col("role").eq(lit("host")))
+    let role_rank = when(col("role").eq(Role::Host.lit()))
         .then(lit(2))
-        .when(col("role").eq(lit("panelist")))
+        .when(col("role").eq(Role::Panelist.lit()))
         .then(lit(1))
         .otherwise(lit(0));
     rows.with_column(role_rank.alias("\u{1}role_rank")).group_by([col("contact_id"), col("webinar_id")]).agg(

@@ -171,36 +171,7 @@ pub fn parse_bool(text: &str) -> Option<bool> {
     }
 }
 
-/// An enumeration value ignoring case, `-`, `_` and spaces.
-pub fn normalize_enum(text: &str) -> String {
-    text.chars().filter(|c| !matches!(c, '-' | '_' | ' ')).flat_map(char::to_lowercase).collect()
-}
-
-impl EnumKind {
-    /// The canonical value for a normalized spelling.
-    pub fn canonical(self, normalized: &str) -> Option<&'static str> {
-        Some(match (self, normalized) {
-            (EnumKind::OpportunityType, "newbusiness") => "new_business",
-            (EnumKind::OpportunityType, "expansion") => "expansion",
-            (EnumKind::OpportunityType, "renewal") => "renewal",
-            (EnumKind::Stage, "open") => "open",
-            (EnumKind::Stage, "won" | "closedwon") => "won",
-            (EnumKind::Stage, "lost" | "closedlost") => "lost",
-            (EnumKind::Status, "completed") => "completed",
-            (EnumKind::Status, "pending") => "pending",
-            (EnumKind::Status, "declined") => "declined",
-            (EnumKind::Role, "attendee") => "attendee",
-            (EnumKind::Role, "panelist") => "panelist",
-            (EnumKind::Role, "host") => "host",
-            _ => return None,
-        })
-    }
-}
-
-/// `new_business`, `expansion` or `renewal` for any accepted spelling of an opportunity type.
-pub fn canonical_opportunity_type(text: &str) -> Option<&'static str> {
-    EnumKind::OpportunityType.canonical(&normalize_enum(text))
-}
+pub use crate::vocab::normalize_enum;
 
 /// An enumeration reader: the built-in spellings plus a pipeline's own value map
 /// (`[inputs.<table>.values.<column>]`), whose keys are matched the same forgiving way.
@@ -508,8 +479,6 @@ mod tests {
         assert_eq!(stage.read("closed-won"), Some("won"));
         assert_eq!(stage.read("CLOSED_LOST"), Some("lost"));
         assert_eq!(stage.read("Negotiation"), None);
-        assert_eq!(canonical_opportunity_type("New Business"), Some("new_business"));
-        assert_eq!(canonical_opportunity_type("new_business"), Some("new_business"));
         let status = EnumReader::new(EnumKind::Status, None).unwrap();
         assert_eq!(status.read("Completed"), Some("completed"));
     }

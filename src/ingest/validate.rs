@@ -17,9 +17,10 @@ use polars::prelude::*;
 
 use super::parse::{self, EnumReader};
 use super::read::{private, RawTable, ROW};
-use crate::vocab::schema::{Column as Spec, Kind, Ref, TableId};
 use crate::config::InputSpec;
 use crate::error::{nearest, Error, Result};
+use crate::vocab::schema::{Column as Spec, Kind, Ref, TableId};
+use crate::vocab::{Role, Stage, Status};
 
 /// The index of the first failing check, null for an accepted row.
 pub const CHECK: &str = "\u{1}check";
@@ -141,7 +142,6 @@ fn parsed(name: &str) -> String {
 /// Checks every row of `raw` as the input `table`.
 pub fn validate(table: TableId, raw: RawTable, input: &InputSpec, refs: &References) -> Result<Validated> {
     let spec = table.spec();
-    check_column_map(table, input)?;
     let present = |c: &Spec| raw.schema.contains(source_name(input, c.name));
     check_required_columns(table, &raw, input)?;
 
@@ -233,11 +233,12 @@ pub fn validate(table: TableId, raw: RawTable, input: &InputSpec, refs: &Referen
                 add(&mut checks, blank.and(no_email), "contact_id", "missing_required");
             }
             (TableId::Opportunities, "closed_on") => {
-                let closed = col(parsed("stage")).eq(lit("won")).or(col(parsed("stage")).eq(lit("lost")));
+                let closed =
+                    col(parsed("stage")).eq(Stage::Won.lit()).or(col(parsed("stage")).eq(Stage::Lost.lit()));
                 add(&mut checks, closed.and(blank), c.name, "missing_required");
             }
             (TableId::AdvocacyActivities, "completed_on") => {
-                let completed = col(parsed("status")).eq(lit("completed"));
+                let completed = col(parsed("status")).eq(Status::Completed.lit());
                 add(&mut checks, completed.and(blank), c.name, "missing_required");
             }
             _ => {}
@@ -347,37 +348,12 @@ fn accepted_columns(table: TableId, has_email: bool) -> Vec<Expr> {
                 }
                 (TableId::Accounts, "arr") => value.fill_null(lit(0.0)),
                 (TableId::WebinarAttendance, "registered") => value.fill_null(lit(true)),
-                (TableId::WebinarAttendance, "role") => value.fill_null(lit("attendee")),
+                (TableId::WebinarAttendance, "role") => value.fill_null(Role::Attendee.lit()),
                 _ => value,
             };
             value.alias(c.name)
         })
         .collect()
-}
-
-/// A pipeline's column map may only name canonical columns of its table.
-fn check_column_map(table: TableId, input: &InputSpec) -> Result<()> {
-    let spec = table.spec();
-    for key in input.columns.keys().chain(input.values.keys()) {
-        let Some(column) = spec.column(key) else {
-            let hint = nearest(key, spec.columns.iter().map(|c| c.name))
-                .map(|n| format!("; did you mean `{n}`?"))
-                .unwrap_or_default();
-            return Err(Error::config(format!(
-                "[inputs.{}] maps `{key}`, which is not a column of {}{hint}",
-                table.name(),
-                table.name()
-            )));
-        };
-        if input.values.contains_key(key) && !matches!(column.kind, Kind::Enum(_)) {
-            return Err(Error::config(format!(
-                "[inputs.{}.values.{key}]: value maps apply to stage, opportunity_type, status \
-                 and role only",
-                table.name()
-            )));
-        }
-    }
-    Ok(())
 }
 
 /// A required column absent from the file is a file-level error naming what was found and

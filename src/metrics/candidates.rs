@@ -19,6 +19,7 @@ use super::usage::Minutes;
 use crate::calendar::Calendar;
 use crate::config::CandidateSettings;
 use crate::ingest::Tables;
+use crate::vocab::Stage;
 
 pub fn advocate_candidates(
     tables: &Tables,
@@ -103,7 +104,7 @@ pub fn advocate_candidates(
             .filter(
                 col("opportunity_type")
                     .eq(lit(kind))
-                    .and(stage_as_of(d).eq(lit("won")))
+                    .and(stage_as_of(d).eq(Stage::Won.lit()))
                     .and(within(col("closed_on"), calendar.last_days(s.deal_window_days))),
             )
             .select([col("account_id")])

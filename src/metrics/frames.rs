@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 
 use crate::calendar::{epoch_days, Window};
+use crate::vocab::{Stage, Status};
 
 /// A date literal (polars `Date`).
 pub fn date(d: NaiveDate) -> Expr {
@@ -32,13 +33,13 @@ pub fn contact_active_on(d: NaiveDate) -> Expr {
 
 /// The stage of an opportunity as of `d`: won or lost only once closed by `d`.
 pub fn stage_as_of(d: NaiveDate) -> Expr {
-    let closed = col("stage").eq(lit("won")).or(col("stage").eq(lit("lost")));
-    when(closed.and(col("closed_on").lt_eq(date(d)))).then(col("stage")).otherwise(lit("open"))
+    let closed = col("stage").eq(Stage::Won.lit()).or(col("stage").eq(Stage::Lost.lit()));
+    when(closed.and(col("closed_on").lt_eq(date(d)))).then(col("stage")).otherwise(Stage::Open.lit())
 }
 
 /// Completed by `d`.
 pub fn completed_by(d: NaiveDate) -> Expr {
-    col("status").eq(lit("completed")).and(col("completed_on").lt_eq(date(d)))
+    col("status").eq(Status::Completed.lit()).and(col("completed_on").lt_eq(date(d)))
 }
 
 /// `numerator / denominator`, null when the denominator is 0 (never NaN or infinity).

@@ -25,16 +25,18 @@ use super::usage::Minutes;
 use crate::calendar::{Calendar, Window};
 use crate::config::{HealthSettings, Tiers};
 use crate::ingest::Tables;
+use crate::vocab::{Component, Tier};
 
-pub const COMPONENTS: [&str; 4] = ["nps", "usage", "engagement", "advocacy"];
+/// The four components, in the spec's order.
+pub const COMPONENTS: &[Component] = Component::ALL;
 
-fn weight(settings: &HealthSettings, component: &str) -> f64 {
+fn weight(settings: &HealthSettings, component: Component) -> f64 {
     let w = &settings.weights;
     match component {
-        "nps" => w.nps,
-        "usage" => w.usage,
-        "engagement" => w.engagement,
-        _ => w.advocacy,
+        Component::Nps => w.nps,
+        Component::Usage => w.usage,
+        Component::Engagement => w.engagement,
+        Component::Advocacy => w.advocacy,
     }
 }
 
@@ -133,12 +135,12 @@ fn score_on(
     // Weights renormalise over the components that are not null.
     let weight_sum = COMPONENTS
         .iter()
-        .map(|c| lit(weight(s, c)) * col(format!("{c}_component")).is_not_null().cast(DataType::Float64))
+        .map(|c| lit(weight(s, *c)) * col(format!("{c}_component")).is_not_null().cast(DataType::Float64))
         .reduce(|a, b| a + b)
         .expect("four components");
     let weighted_sum = COMPONENTS
         .iter()
-        .map(|c| lit(weight(s, c)) * col(format!("{c}_component")).fill_null(lit(0.0)))
+        .map(|c| lit(weight(s, *c)) * col(format!("{c}_component")).fill_null(lit(0.0)))
         .reduce(|a, b| a + b)
         .expect("four components");
     let mut scored = vec![
@@ -148,7 +150,7 @@ fn score_on(
     ];
     for c in COMPONENTS {
         let component = col(format!("{c}_component"));
-        let points = ratio(lit(100.0) * (lit(weight(s, c)) * component.clone()), weight_sum.clone());
+        let points = ratio(lit(100.0) * (lit(weight(s, *c)) * component.clone()), weight_sum.clone());
         scored.push(
             when(component.is_null())
                 .then(lit(0.0))
@@ -166,12 +168,12 @@ pub fn tier(score: Expr, tiers: &Tiers) -> Expr {
     when(score.is_null())
         .then(lit(NULL).cast(DataType::String))
         .when(s.clone().gt_eq(lit(tiers.champion)))
-        .then(lit("champion"))
+        .then(Tier::Champion.lit())
         .when(s.clone().gt_eq(lit(tiers.advocate)))
-        .then(lit("advocate"))
+        .then(Tier::Advocate.lit())
         .when(s.gt_eq(lit(tiers.neutral)))
-        .then(lit("neutral"))
-        .otherwise(lit("at_risk"))
+        .then(Tier::Neutral.lit())
+        .otherwise(Tier::AtRisk.lit())
 }
 
 /// The `contact_health` table, sorted by `contact_id`.

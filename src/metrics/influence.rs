@@ -15,11 +15,12 @@
 
 use polars::prelude::*;
 
-use crate::vocab::exact;
 use super::frames::{completed_by, date, days_between, order, ratio, stage_as_of, within};
 use crate::calendar::{Calendar, Window};
 use crate::config::Settings;
 use crate::ingest::Tables;
+use crate::vocab::exact;
+use crate::vocab::Stage;
 
 /// In-scope deals as of D and their touches: what every influence output is built from.
 pub struct Influence {
@@ -58,7 +59,7 @@ pub fn analyse(tables: &Tables, calendar: &Calendar, settings: &Settings) -> Pol
         .filter(col("opportunity_type").is_in(lit(types).implode(false), false))
         .with_columns([
             stage.clone().alias("stage"),
-            when(stage.eq(lit("open")))
+            when(stage.eq(Stage::Open.lit()))
                 .then(lit(NULL).cast(DataType::Date))
                 .otherwise(col("closed_on"))
                 .alias("closed_on"),
@@ -156,7 +157,7 @@ pub fn analyse(tables: &Tables, calendar: &Calendar, settings: &Settings) -> Pol
 
 /// In-scope deals closed (won or lost as of D) in `window`.
 fn closed_in(deals: &DataFrame, window: Window) -> LazyFrame {
-    deals.clone().lazy().filter(col("stage").neq(lit("open")).and(within(col("closed_on"), window)))
+    deals.clone().lazy().filter(col("stage").neq(Stage::Open.lit()).and(within(col("closed_on"), window)))
 }
 
 /// `influenced_opportunities`: every in-scope deal closed in T12M, by `closed_on` then id.
@@ -173,8 +174,8 @@ pub fn influence_summary(influence: &Influence, calendar: &Calendar) -> PolarsRe
     let frames: Vec<LazyFrame> = windows
         .iter()
         .map(|(name, window)| {
-            let won = col("stage").eq(lit("won"));
-            let lost = col("stage").eq(lit("lost"));
+            let won = col("stage").eq(Stage::Won.lit());
+            let lost = col("stage").eq(Stage::Lost.lit());
             let infl = col("influenced");
             let count = |e: Expr| e.cast(DataType::Int64).sum();
             let amount = |e: Expr| exact::sum(when(e).then(col("amount")).otherwise(lit(0.0)));
@@ -224,7 +225,7 @@ pub fn influence_summary(influence: &Influence, calendar: &Calendar) -> PolarsRe
 /// Won deals closed in T12M that have touches (influenced by definition).
 fn won_with_touches(influence: &Influence, calendar: &Calendar) -> LazyFrame {
     closed_in(&influence.deals, calendar.t12m())
-        .filter(col("stage").eq(lit("won")).and(col("touches").gt(lit(0))))
+        .filter(col("stage").eq(Stage::Won.lit()).and(col("touches").gt(lit(0))))
 }
 
 /// The touches of [`won_with_touches`] deals with each touch's even-split `share`.
@@ -233,7 +234,7 @@ fn credited_touches(influence: &Influence, calendar: &Calendar) -> LazyFrame {
         .touches
         .clone()
         .lazy()
-        .filter(col("stage").eq(lit("won")).and(within(col("closed_on"), calendar.t12m())))
+        .filter(col("stage").eq(Stage::Won.lit()).and(within(col("closed_on"), calendar.t12m())))
         .with_column((col("amount") / col("touches").cast(DataType::Float64)).alias("share"))
 }
 
@@ -296,7 +297,7 @@ pub fn by_csm(influence: &Influence, tables: &Tables, calendar: &Calendar) -> Po
 /// keyed by month key.
 pub fn won_by_month(influence: &Influence, window: Window) -> LazyFrame {
     closed_in(&influence.deals, window)
-        .filter(col("stage").eq(lit("won")))
+        .filter(col("stage").eq(Stage::Won.lit()))
         .group_by([super::frames::month_key(col("closed_on")).alias("month_key")])
         .agg([
             exact::sum(when(col("influenced")).then(col("amount")).otherwise(lit(0.0)))

@@ -132,11 +132,7 @@ pub fn compute(
         reason: "touch_outside_deal",
         rows: influence.outside_deal,
     }];
-    Ok(Computed {
-        tables: out,
-        findings,
-        notes: unavailable(tables),
-    })
+    Ok(Computed { tables: out, findings, notes: unavailable(tables) })
 }
 
 /// What an optional input that is not configured takes away: never a silent zero.
@@ -170,7 +166,10 @@ fn unavailable(tables: &Tables) -> Vec<String> {
 }
 
 /// `data_quality` and `data_quality_reasons`.
-pub fn quality_tables(quality: &[TableQuality], findings: &[Finding]) -> Result<[(OutputTable, DataFrame); 2]> {
+pub fn quality_tables(
+    quality: &[TableQuality],
+    findings: &[Finding],
+) -> Result<[(OutputTable, DataFrame); 2]> {
     Ok([
         (OutputTable::DataQuality, quality::data_quality(quality)?),
         (OutputTable::DataQualityReasons, quality::data_quality_reasons(quality, findings)?),

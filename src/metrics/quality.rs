@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 
 use polars::prelude::*;
 
-use crate::vocab::schema::TableId;
 use crate::ingest::TableQuality;
+use crate::vocab::schema::TableId;
 
 /// A problem that is counted but does not reject its row.
 #[derive(Debug, Clone, PartialEq, Eq)]

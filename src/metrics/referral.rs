@@ -16,12 +16,13 @@
 use chrono::Days;
 use polars::prelude::*;
 
-use crate::vocab::exact;
 use super::frames::{days_between, order, stage_as_of, within};
 use super::influence::is_referral;
 use crate::calendar::{Calendar, Window};
 use crate::config::ReferralSettings;
 use crate::ingest::Tables;
+use crate::vocab::exact;
+use crate::vocab::{OpportunityType, Stage};
 
 pub const Z: f64 = 1.96;
 
@@ -75,21 +76,23 @@ pub fn referral_funnel(
 ) -> PolarsResult<DataFrame> {
     let d = calendar.as_of;
     let stage = col("stage_now");
-    let won = stage.clone().eq(lit("won"));
+    let won = stage.clone().eq(Stage::Won.lit());
     let sides = tables
         .opportunities
         .clone()
         .lazy()
         .filter(
-            col("opportunity_type").eq(lit("new_business")).and(within(col("created_on"), calendar.t12m())),
+            col("opportunity_type")
+                .eq(OpportunityType::NewBusiness.lit())
+                .and(within(col("created_on"), calendar.t12m())),
         )
         .with_columns([stage_as_of(d).alias("stage_now"), is_referral(&s.lead_sources).alias("referral")])
         .group_by([col("referral")])
         .agg([
             len().cast(DataType::Int64).alias("created"),
             won.clone().cast(DataType::Int64).sum().alias("won"),
-            stage.clone().eq(lit("lost")).cast(DataType::Int64).sum().alias("lost"),
-            stage.eq(lit("open")).cast(DataType::Int64).sum().alias("open"),
+            stage.clone().eq(Stage::Lost.lit()).cast(DataType::Int64).sum().alias("lost"),
+            stage.eq(Stage::Open.lit()).cast(DataType::Int64).sum().alias("open"),
             days_between(col("closed_on"), col("created_on"))
                 .filter(won.clone())
                 .cast(DataType::Float64)
@@ -148,7 +151,11 @@ pub fn referral_retention(
         .opportunities
         .clone()
         .lazy()
-        .filter(col("opportunity_type").eq(lit("new_business")).and(stage_as_of(d).eq(lit("won"))))
+        .filter(
+            col("opportunity_type")
+                .eq(OpportunityType::NewBusiness.lit())
+                .and(stage_as_of(d).eq(Stage::Won.lit())),
+        )
         .with_column(is_referral(&s.lead_sources).alias("referral"))
         .sort(["account_id", "closed_on", "opportunity_id"], SortMultipleOptions::default())
         .unique_stable(Some(cols(["account_id"])), UniqueKeepStrategy::First)
@@ -198,7 +205,7 @@ pub fn referral_retention(
 }
 
 pub fn referrers(tables: &Tables, calendar: &Calendar) -> PolarsResult<DataFrame> {
-    let won = stage_as_of(calendar.as_of).eq(lit("won"));
+    let won = stage_as_of(calendar.as_of).eq(Stage::Won.lit());
     tables
         .opportunities
         .clone()

@@ -16,11 +16,11 @@
 
 use polars::prelude::*;
 
-use crate::vocab::exact;
 use super::frames::{customer_on, order, ratio, within};
 use super::health::population;
 use crate::calendar::Calendar;
 use crate::ingest::Tables;
+use crate::vocab::exact;
 
 const COLUMNS: [&str; 16] = [
     "csm_id",

@@ -20,11 +20,12 @@
 use chrono::Days;
 use polars::prelude::*;
 
-use crate::vocab::exact;
 use super::frames::{customer_on, date, days_between, order, ratio, stage_as_of, within};
 use crate::calendar::Calendar;
 use crate::config::SecondOrderSettings;
 use crate::ingest::Tables;
+use crate::vocab::exact;
+use crate::vocab::{OpportunityType, Stage};
 
 const MOVE: &str = "move";
 
@@ -79,7 +80,7 @@ pub fn second_order(
         .with_row_index(MOVE, None)
         .collect()?;
 
-    let won = stage_as_of(d).eq(lit("won"));
+    let won = stage_as_of(d).eq(Stage::Won.lit());
     let deals = tables.opportunities.clone().lazy().with_column(won.alias("won"));
     let horizon = lit(i64::from(s.repurchase_window_days));
     let repurchases = moves
@@ -87,7 +88,9 @@ pub fn second_order(
         .lazy()
         .select([col(MOVE), col("new_account_id"), col("moved_on")])
         .join(
-            deals.clone().filter(col("opportunity_type").eq(lit("new_business")).and(col("won"))),
+            deals
+                .clone()
+                .filter(col("opportunity_type").eq(OpportunityType::NewBusiness.lit()).and(col("won"))),
             [col("new_account_id")],
             [col("account_id")],
             inner(),

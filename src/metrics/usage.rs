@@ -4,9 +4,9 @@
 
 use polars::prelude::*;
 
-use crate::vocab::exact;
 use super::frames::within;
 use crate::calendar::Window;
+use crate::vocab::exact;
 
 pub struct Minutes {
     windows: Vec<Window>,

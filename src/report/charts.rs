@@ -7,8 +7,8 @@ use plotters::prelude::*;
 use serde::Serialize;
 
 use super::data::{CsmRow, Funnel, Month};
-use crate::vocab::Tier;
 use super::format::{money_short, month_label, number, percent};
+use crate::vocab::Tier;
 
 /// A rendered chart and what a reader without the picture needs.
 #[derive(Debug, Clone, Serialize)]

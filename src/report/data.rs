@@ -200,7 +200,6 @@ pub struct Quality {
     pub reasons: Vec<String>,
 }
 
-
 impl Rows for Month {
     const TABLE: OutputTable = OutputTable::ProgramMonthly;
 }
@@ -354,7 +353,11 @@ fn quality(c: &Computed) -> Result<Vec<Quality>> {
             .iter()
             .filter(|r| r.table == table.table)
             .map(|r| {
-                format!("{} ({})", r.reason.replace('_', " "), crate::report::format::thousands(r.rows as f64))
+                format!(
+                    "{} ({})",
+                    r.reason.replace('_', " "),
+                    crate::report::format::thousands(r.rows as f64)
+                )
             })
             .collect();
     }

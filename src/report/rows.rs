@@ -281,7 +281,14 @@ mod tests {
         let rows: Vec<Row> = decode(OutputTable::Referrers, &df).unwrap();
         assert_eq!(
             rows[0],
-            Row { name: "a".into(), amount: 1.5, share: Some(0.25), count: 2, flag: true, note: Some("x".into()) }
+            Row {
+                name: "a".into(),
+                amount: 1.5,
+                share: Some(0.25),
+                count: 2,
+                flag: true,
+                note: Some("x".into())
+            }
         );
         assert_eq!(
             rows[1],

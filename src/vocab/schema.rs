@@ -83,6 +83,32 @@ pub enum EnumKind {
     Role,
 }
 
+impl EnumKind {
+    /// The canonical spellings of this enumeration.
+    pub fn values(self) -> Vec<&'static str> {
+        fn names<T: Copy>(all: &[T], name: fn(T) -> &'static str) -> Vec<&'static str> {
+            all.iter().map(|v| name(*v)).collect()
+        }
+        match self {
+            EnumKind::OpportunityType => names(vocab::OpportunityType::ALL, vocab::OpportunityType::as_str),
+            EnumKind::Stage => names(vocab::Stage::ALL, vocab::Stage::as_str),
+            EnumKind::Status => names(vocab::Status::ALL, vocab::Status::as_str),
+            EnumKind::Role => names(vocab::Role::ALL, vocab::Role::as_str),
+        }
+    }
+
+    /// The canonical value for a spelling already passed through [`vocab::normalize_enum`]:
+    /// a canonical spelling, or Salesforce's `Closed Won` / `Closed Lost` for stages.
+    pub fn canonical(self, normalized: &str) -> Option<&'static str> {
+        let alias = match (self, normalized) {
+            (EnumKind::Stage, "closedwon") => Some(vocab::Stage::Won.as_str()),
+            (EnumKind::Stage, "closedlost") => Some(vocab::Stage::Lost.as_str()),
+            _ => None,
+        };
+        alias.or_else(|| self.values().into_iter().find(|v| vocab::normalize_enum(v) == normalized))
+    }
+}
+
 /// The table a reference column points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ref {
@@ -148,6 +174,7 @@ impl TableSpec {
     }
 }
 
+use super as vocab;
 use EnumKind::*;
 use Kind::*;
 

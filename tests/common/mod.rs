@@ -217,7 +217,8 @@ pub fn compute(pipeline: &Path) -> advocacy::metrics::Computed {
 
 /// One output table by name.
 pub fn table<'a>(computed: &'a advocacy::metrics::Computed, name: &str) -> &'a DataFrame {
-    computed.table(name).unwrap_or_else(|| panic!("no table {name}"))
+    let table = advocacy::metrics::OutputTable::from_name(name).unwrap_or_else(|| panic!("no table {name}"));
+    computed.table(table).unwrap_or_else(|| panic!("no table {name}"))
 }
 
 /// The row of `df` whose first column is `key`.

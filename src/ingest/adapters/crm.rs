@@ -8,23 +8,24 @@
 use polars::prelude::*;
 
 use super::text;
-use super::{frame_from_records, text_map, Layout, Recipe, Source, VendorFrame};
+use super::{frame_from_records, text_map, Recipe, Source, VendorFrame};
 use crate::config::InputSpec;
 use crate::error::{Error, Result};
 use crate::ingest::read;
 use crate::vocab::schema::TableId;
+use crate::vocab::{OpportunityType, Stage};
 
 /// Salesforce `Type` and HubSpot `Deal Type` spellings.
 const DEAL_TYPES: &[(&str, &str)] = &[
-    ("New Customer", "new_business"),
-    ("New", "new_business"),
-    ("newbusiness", "new_business"),
-    ("Existing Customer - Upgrade", "expansion"),
-    ("Existing Business", "expansion"),
-    ("existingbusiness", "expansion"),
-    ("Upsell", "expansion"),
-    ("Upgrade", "expansion"),
-    ("Existing Customer - Renewal", "renewal"),
+    ("New Customer", OpportunityType::NewBusiness.as_str()),
+    ("New", OpportunityType::NewBusiness.as_str()),
+    ("newbusiness", OpportunityType::NewBusiness.as_str()),
+    ("Existing Customer - Upgrade", OpportunityType::Expansion.as_str()),
+    ("Existing Business", OpportunityType::Expansion.as_str()),
+    ("existingbusiness", OpportunityType::Expansion.as_str()),
+    ("Upsell", OpportunityType::Expansion.as_str()),
+    ("Upgrade", OpportunityType::Expansion.as_str()),
+    ("Existing Customer - Renewal", OpportunityType::Renewal.as_str()),
 ];
 
 /// `won` when the won flag is true, `lost` when closed, else `open`; with only a stage
@@ -37,17 +38,21 @@ fn stage(won: &'static str, closed: &'static str) -> Expr {
             .to_lowercase()
             .is_in(lit(Series::new("t".into(), ["true", "1", "yes"])).implode(false), false)
     };
-    when(truthy(won)).then(lit("won")).when(truthy(closed)).then(lit("lost")).otherwise(lit("open"))
+    when(truthy(won))
+        .then(Stage::Won.lit())
+        .when(truthy(closed))
+        .then(Stage::Lost.lit())
+        .otherwise(Stage::Open.lit())
 }
 
 fn stage_from_name(column: &'static str) -> Expr {
     text_map(col(column), |s| {
-        let key = crate::ingest::parse::normalize_enum(s);
+        let key = crate::vocab::normalize_enum(s);
         Some(
             match key.as_str() {
-                "closedwon" | "won" => "won",
-                "closedlost" | "lost" => "lost",
-                _ => "open",
+                "closedwon" | "won" => Stage::Won.as_str(),
+                "closedlost" | "lost" => Stage::Lost.as_str(),
+                _ => Stage::Open.as_str(),
             }
             .to_string(),
         )
@@ -73,15 +78,8 @@ fn full_name(first: &'static str, last: &'static str) -> Expr {
     concat_str([col(first), col(last)], " ", true)
 }
 
-pub fn recipe(layout: Layout, table: TableId) -> Recipe {
-    match layout {
-        Layout::Salesforce => salesforce(table),
-        Layout::SalesforceReport => salesforce_report(table),
-        _ => hubspot(table),
-    }
-}
-
-fn salesforce(table: TableId) -> Recipe {
+/// A Salesforce data export or API extract.
+pub fn salesforce(table: TableId) -> Recipe {
     let (signature, sources, values): (&'static [&'static str], Vec<(&'static str, Source)>, _) = match table
     {
         TableId::Csms => (
@@ -158,7 +156,8 @@ fn salesforce(table: TableId) -> Recipe {
     Recipe { signature, sources, values, locale_dates: false, formatted_amounts: false }
 }
 
-fn salesforce_report(table: TableId) -> Recipe {
+/// A Salesforce report exported as CSV.
+pub fn salesforce_report(table: TableId) -> Recipe {
     let (signature, sources, values): (&'static [&'static str], Vec<(&'static str, Source)>, _) = match table
     {
         TableId::Accounts => (
@@ -226,7 +225,8 @@ fn salesforce_report(table: TableId) -> Recipe {
     Recipe { signature, sources, values, locale_dates: true, formatted_amounts: true }
 }
 
-fn hubspot(table: TableId) -> Recipe {
+/// HubSpot CRM exports.
+pub fn hubspot(table: TableId) -> Recipe {
     let (signature, sources, values): (&'static [&'static str], Vec<(&'static str, Source)>, _) = match table
     {
         TableId::Accounts => (

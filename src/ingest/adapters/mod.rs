@@ -23,88 +23,116 @@ use std::sync::Arc;
 use polars::prelude::*;
 
 use super::read::{self, RawTable, ROW};
-use crate::vocab::schema::{Kind, TableId};
 use crate::config::InputSpec;
 use crate::error::{nearest, Error, Result};
+use crate::vocab::schema::{Kind, TableId};
+use crate::vocab::Format;
 
-/// A vendor export layout.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Layout {
-    /// Salesforce data export or API extract: API field names (`Id`, `AccountId`,
-    /// `StageName`, `IsWon`, ...).
-    Salesforce,
-    /// A Salesforce report exported as CSV: field labels as headers, locale dates, footer lines.
-    SalesforceReport,
-    /// HubSpot CRM exports of companies, contacts and deals.
-    Hubspot,
-    /// Zoom webinar attendee reports.
-    Zoom,
-    /// A Qualtrics survey export (three header rows).
-    Qualtrics,
-    /// A SurveyMonkey export (two header rows).
-    SurveyMonkey,
-    /// A plain survey CSV: `email`, `score`, `date`.
-    SurveyCsv,
-    /// Pendo-style daily usage rollups.
-    Pendo,
-    /// Amplitude raw events (JSON lines).
-    Amplitude,
-    /// Mixpanel raw events (JSON lines).
-    Mixpanel,
+pub use crate::vocab::Layout;
+
+/// What one layout does: how it is recognised, how its files are read and what its columns
+/// mean. [`def`] gives one per [`Layout`], in one exhaustive match, so a new layout that is
+/// not wired in does not compile.
+pub struct LayoutDef {
+    /// Detection order among the layouts that read the same table: lower is tried first.
+    pub priority: u8,
+    /// Whether an input's first file looks like this layout's export.
+    pub detect: fn(&Probe) -> bool,
+    pub read: Read,
 }
 
-const NAMES: [(&str, Layout); 10] = [
-    ("salesforce", Layout::Salesforce),
-    ("salesforce_report", Layout::SalesforceReport),
-    ("hubspot", Layout::Hubspot),
-    ("zoom", Layout::Zoom),
-    ("qualtrics", Layout::Qualtrics),
-    ("surveymonkey", Layout::SurveyMonkey),
-    ("survey_csv", Layout::SurveyCsv),
-    ("pendo", Layout::Pendo),
-    ("amplitude", Layout::Amplitude),
-    ("mixpanel", Layout::Mixpanel),
-];
+/// How a layout turns its files into canonical rows.
+pub enum Read {
+    /// Read as a table of vendor text columns, then map by the recipe.
+    Mapped {
+        frame: fn(TableId, &InputSpec) -> Result<VendorFrame>,
+        recipe: fn(TableId, &VendorFrame) -> Recipe,
+    },
+    /// Raw events, rolled up to daily usage rows by the layout itself.
+    Events(product::Events),
+}
 
-impl Layout {
-    pub fn name(self) -> &'static str {
-        NAMES.iter().find(|(_, l)| *l == self).map(|(n, _)| *n).unwrap_or("?")
+/// What detection sees of an input's first file.
+pub struct Probe<'a> {
+    pub file: &'a Path,
+    /// The header's column names.
+    pub names: &'a [String],
+    /// The first 4 KiB as text.
+    pub head: &'a str,
+}
+
+impl Probe<'_> {
+    fn has(&self, name: &str) -> bool {
+        self.names.iter().any(|c| c == name)
     }
+}
 
-    fn parse(name: &str, table: TableId) -> Result<Option<Layout>> {
-        if name == "canonical" {
-            return Ok(None);
-        }
-        let layout = NAMES.iter().find(|(n, _)| *n == name).map(|(_, l)| *l).ok_or_else(|| {
-            let hint = nearest(name, NAMES.iter().map(|(n, _)| *n))
-                .map(|n| format!("; did you mean `{n}`?"))
-                .unwrap_or_default();
-            Error::config(format!(
-                "[inputs.{}] format = {name:?} is not a known layout; layouts are canonical, {}{hint}",
-                table.name(),
-                NAMES.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
-            ))
-        })?;
-        if !layout.tables().contains(&table) {
-            return Err(Error::config(format!(
-                "[inputs.{}] format = {name:?}: the {name} layout reads {}",
-                table.name(),
-                layout.tables().iter().map(|t| t.name()).collect::<Vec<_>>().join(", ")
-            )));
-        }
-        Ok(Some(layout))
-    }
-
-    /// The canonical tables this layout can fill.
-    pub fn tables(self) -> &'static [TableId] {
-        use TableId::*;
-        match self {
-            Layout::Salesforce => &[Csms, Accounts, Contacts, Opportunities],
-            Layout::SalesforceReport | Layout::Hubspot => &[Accounts, Contacts, Opportunities],
-            Layout::Zoom => &[WebinarAttendance],
-            Layout::Qualtrics | Layout::SurveyMonkey | Layout::SurveyCsv => &[NpsResponses],
-            Layout::Pendo | Layout::Amplitude | Layout::Mixpanel => &[Usage],
-        }
+/// The layout table.
+pub fn def(layout: Layout) -> LayoutDef {
+    use Read::{Events, Mapped};
+    match layout {
+        Layout::Salesforce => LayoutDef {
+            priority: 2,
+            detect: |p| p.has("Id") && (p.has("Name") || p.has("AccountId")),
+            read: Mapped { frame: read_table, recipe: |table, _| crm::salesforce(table) },
+        },
+        Layout::SalesforceReport => LayoutDef {
+            priority: 0,
+            detect: |p| {
+                let text = std::fs::read_to_string(p.file).unwrap_or_default();
+                text.contains("Grand Totals") || text.contains("salesforce.com, inc.")
+            },
+            read: Mapped {
+                frame: |_, input| crm::read_report(input),
+                recipe: |table, _| crm::salesforce_report(table),
+            },
+        },
+        Layout::Hubspot => LayoutDef {
+            priority: 1,
+            detect: |p| p.has("Record ID"),
+            read: Mapped { frame: read_table, recipe: |table, _| crm::hubspot(table) },
+        },
+        Layout::Zoom => LayoutDef {
+            priority: 0,
+            detect: |p| p.head.contains("Webinar ID") && p.head.contains("Attendee"),
+            read: Mapped { frame: |_, input| zoom::read(input), recipe: |_, _| zoom::recipe() },
+        },
+        Layout::Qualtrics => LayoutDef {
+            priority: 0,
+            detect: |p| p.has("ResponseId") && p.head.contains("ImportId"),
+            read: Mapped {
+                frame: |_, input| surveys::read_with_header_rows(2, input),
+                recipe: |_, vendor| surveys::qualtrics(vendor),
+            },
+        },
+        Layout::SurveyMonkey => LayoutDef {
+            priority: 1,
+            detect: |p| p.has("Respondent ID"),
+            read: Mapped {
+                frame: |_, input| surveys::read_with_header_rows(1, input),
+                recipe: |_, vendor| surveys::surveymonkey(vendor),
+            },
+        },
+        Layout::SurveyCsv => LayoutDef {
+            priority: 2,
+            detect: |p| p.has("email") && p.has("score") && p.has("date"),
+            read: Mapped { frame: read_table, recipe: |_, _| surveys::survey_csv() },
+        },
+        Layout::Pendo => LayoutDef {
+            priority: 0,
+            detect: |p| p.has("visitorId") && p.has("numMinutes"),
+            read: Mapped { frame: read_table, recipe: |_, _| product::pendo_recipe() },
+        },
+        Layout::Amplitude => LayoutDef {
+            priority: 1,
+            detect: |p| p.has("user_id") && p.has("event_time"),
+            read: Events(product::Events::Amplitude),
+        },
+        Layout::Mixpanel => LayoutDef {
+            priority: 2,
+            detect: |p| p.has("properties") && p.has("event"),
+            read: Events(product::Events::Mixpanel),
+        },
     }
 }
 
@@ -144,28 +172,17 @@ pub struct VendorFrame {
 /// Opens `input` through its layout, if it names one or its file is recognisably a vendor
 /// export; `None` means the canonical layout.
 pub fn open(table: TableId, input: &InputSpec) -> Result<Option<(RawTable, InputSpec)>> {
-    let layout = match &input.format {
-        Some(name) => Layout::parse(name, table)?,
+    let layout = match input.format {
+        Some(Format::Canonical) => None,
+        Some(Format::Vendor(layout)) => Some(layout),
         None => detect(table, input)?,
     };
     let Some(layout) = layout else { return Ok(None) };
-    let (raw, input) = match layout {
-        Layout::Amplitude | Layout::Mixpanel => product::events(layout, table, input)?,
-        _ => {
-            let vendor = match layout {
-                Layout::Zoom => zoom::read(input)?,
-                Layout::Qualtrics | Layout::SurveyMonkey => surveys::read_with_header_rows(layout, input)?,
-                Layout::SalesforceReport => crm::read_report(input)?,
-                _ => read_table(table, input)?,
-            };
-            let recipe = match layout {
-                Layout::Salesforce | Layout::SalesforceReport | Layout::Hubspot => crm::recipe(layout, table),
-                Layout::Zoom => zoom::recipe(),
-                Layout::Qualtrics | Layout::SurveyMonkey | Layout::SurveyCsv => {
-                    surveys::recipe(layout, &vendor)
-                }
-                Layout::Pendo | Layout::Amplitude | Layout::Mixpanel => product::pendo_recipe(),
-            };
+    let (raw, input) = match def(layout).read {
+        Read::Events(shape) => product::events(shape, table, input)?,
+        Read::Mapped { frame, recipe } => {
+            let vendor = frame(table, input)?;
+            let recipe = recipe(table, &vendor);
             map(layout, table, input, vendor, &recipe)?
         }
     };
@@ -209,7 +226,7 @@ fn map(
             "input `{}` ({}): expected the {} layout, which has the columns {}; missing {}; found columns: {}",
             table.name(),
             input.written,
-            layout.name(),
+            layout,
             recipe.signature.join(", "),
             missing.join(", "),
             columns.join(", ")
@@ -266,7 +283,7 @@ fn map(
     let input = InputSpec {
         columns: canonical_columns,
         values,
-        format: Some(layout.name().to_string()),
+        format: Some(Format::Vendor(layout)),
         ..input.clone()
     };
     Ok((raw, input))
@@ -339,28 +356,14 @@ fn detect(table: TableId, input: &InputSpec) -> Result<Option<Layout>> {
     let head = std::fs::read(first)
         .map(|b| String::from_utf8_lossy(&b[..b.len().min(4096)]).to_string())
         .unwrap_or_default();
-    let candidates: &[Layout] = match table {
-        TableId::WebinarAttendance => &[Layout::Zoom],
-        TableId::NpsResponses => &[Layout::Qualtrics, Layout::SurveyMonkey, Layout::SurveyCsv],
-        TableId::Usage => &[Layout::Pendo, Layout::Amplitude, Layout::Mixpanel],
-        TableId::Csms => &[Layout::Salesforce],
-        _ => &[Layout::SalesforceReport, Layout::Hubspot, Layout::Salesforce],
-    };
-    Ok(candidates.iter().copied().find(|layout| match layout {
-        Layout::Zoom => head.contains("Webinar ID") && head.contains("Attendee"),
-        Layout::Qualtrics => has("ResponseId") && head.contains("ImportId"),
-        Layout::SurveyMonkey => has("Respondent ID"),
-        Layout::SurveyCsv => has("email") && has("score") && has("date"),
-        Layout::Pendo => has("visitorId") && has("numMinutes"),
-        Layout::Amplitude => has("user_id") && has("event_time"),
-        Layout::Mixpanel => has("properties") && has("event"),
-        Layout::SalesforceReport => {
-            let tail = std::fs::read_to_string(first).unwrap_or_default();
-            tail.contains("Grand Totals") || tail.contains("salesforce.com, inc.")
-        }
-        Layout::Hubspot => has("Record ID"),
-        Layout::Salesforce => has("Id") && (has("Name") || has("AccountId")),
-    }))
+    let probe = Probe { file: first, names: &names, head: &head };
+    let mut candidates: Vec<(u8, Layout)> = Layout::ALL
+        .iter()
+        .filter(|layout| layout.tables().contains(&table))
+        .map(|&layout| (def(layout).priority, layout))
+        .collect();
+    candidates.sort();
+    Ok(candidates.into_iter().map(|(_, layout)| layout).find(|&layout| (def(layout).detect)(&probe)))
 }
 
 /// Column names of a file's header (CSV: the first record; JSON lines: the first object's

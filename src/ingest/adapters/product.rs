@@ -19,6 +19,7 @@ use crate::error::Result;
 use crate::ingest::parse;
 use crate::ingest::read::{self, RawTable, ROW};
 use crate::vocab::schema::TableId;
+use crate::vocab::Format;
 
 fn is_email(user: Expr) -> Expr {
     user.map(
@@ -85,11 +86,27 @@ fn minutes_of(text: Expr) -> Expr {
     )
 }
 
+/// The raw event exports: which fields carry the user, the time and the event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Events {
+    Amplitude,
+    Mixpanel,
+}
+
+impl Events {
+    fn layout(self) -> Layout {
+        match self {
+            Events::Amplitude => Layout::Amplitude,
+            Events::Mixpanel => Layout::Mixpanel,
+        }
+    }
+}
+
 /// Rolls raw events up to daily usage rows.
-pub fn events(layout: Layout, table: TableId, input: &InputSpec) -> Result<(RawTable, InputSpec)> {
+pub fn events(shape: Events, table: TableId, input: &InputSpec) -> Result<(RawTable, InputSpec)> {
     let raw = read::open(table.name(), &input.path, &input.written)?;
-    let (user, time, event, vendor) = match layout {
-        Layout::Mixpanel => {
+    let (user, time, event, vendor) = match shape {
+        Events::Mixpanel => {
             // JSON lines arrive flattened (`properties.time`); Parquet keeps a struct.
             let property = |name: &str| {
                 let flat = format!("properties.{name}");
@@ -106,7 +123,7 @@ pub fn events(layout: Layout, table: TableId, input: &InputSpec) -> Result<(RawT
                 ["distinct_id", "time", "event"],
             )
         }
-        _ => (
+        Events::Amplitude => (
             col("user_id").cast(DataType::String),
             col("event_time").cast(DataType::String),
             col("event_type").cast(DataType::String),
@@ -169,7 +186,7 @@ pub fn events(layout: Layout, table: TableId, input: &InputSpec) -> Result<(RawT
         frame,
         malformed: Vec::new(),
     };
-    Ok((raw, InputSpec { columns, format: Some(layout.name().to_string()), ..input.clone() }))
+    Ok((raw, InputSpec { columns, format: Some(Format::Vendor(shape.layout())), ..input.clone() }))
 }
 
 #[cfg(test)]

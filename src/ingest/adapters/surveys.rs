@@ -10,14 +10,13 @@
 use polars::prelude::*;
 
 use super::text;
-use super::{frame_from_records, text_map, Layout, Recipe, Source, VendorFrame};
+use super::{frame_from_records, text_map, Recipe, Source, VendorFrame};
 use crate::config::InputSpec;
 use crate::error::{Error, Result};
 use crate::ingest::read::{self, ROW};
 
 /// Reads a survey export whose header spans several rows; keeps the question texts.
-pub fn read_with_header_rows(layout: Layout, input: &InputSpec) -> Result<VendorFrame> {
-    let extra = if layout == Layout::Qualtrics { 2 } else { 1 };
+pub fn read_with_header_rows(extra: usize, input: &InputSpec) -> Result<VendorFrame> {
     let files = read::expand("nps_responses", &input.path, &input.written, read::any_file)?;
     let mut header: Vec<String> = Vec::new();
     let mut labels: Vec<String> = Vec::new();
@@ -53,95 +52,99 @@ fn leading_number(column: &str) -> Expr {
     })
 }
 
-pub fn recipe(layout: Layout, vendor: &VendorFrame) -> Recipe {
+/// Qualtrics: the NPS question is the column that has a `_NPS_GROUP` twin; the comment is the
+/// next question whose label asks for a reason.
+pub fn qualtrics(vendor: &VendorFrame) -> Recipe {
     let names: Vec<String> = vendor.frame.get_column_names().iter().map(|c| c.to_string()).collect();
     let label =
         |i: usize| vendor.labels.get(i.saturating_sub(1)).map(|l| l.to_lowercase()).unwrap_or_default();
     // The frame's first column is the row number, so column i of `names` is label i - 1.
     let position = |name: &str| names.iter().position(|n| n == name);
-    match layout {
-        Layout::Qualtrics => {
-            let score = names.iter().find(|n| names.contains(&format!("{n}_NPS_GROUP"))).cloned();
-            let comment = score.as_deref().and_then(position).and_then(|start| {
-                (start + 1..names.len()).find(|&i| {
-                    let l = label(i);
-                    !names[i].ends_with("_NPS_GROUP")
-                        && (l.contains("reason") || l.contains("why") || l.contains("comment"))
-                })
-            });
-            let mut sources = vec![
-                ("response_id", Source::Column(&["ResponseId", "ResponseID"])),
-                ("contact_id", Source::Column(&["ExternalReference", "ExternalDataReference"])),
-                ("email", Source::Column(&["RecipientEmail"])),
-                ("responded_on", Source::Column(&["RecordedDate", "EndDate"])),
-            ];
-            if let Some(score) = score {
-                sources.push(("score", Source::Found { expr: col(score.as_str()), column: score }));
-            }
-            if let Some(i) = comment {
-                sources.push((
-                    "comment",
-                    Source::Found { expr: col(names[i].as_str()), column: names[i].clone() },
-                ));
-            }
-            Recipe {
-                signature: &["ResponseId", "RecordedDate"],
-                sources,
-                values: vec![],
-                locale_dates: false,
-                formatted_amounts: false,
-            }
-        }
-        Layout::SurveyMonkey => {
-            let score = names.iter().find(|n| n.to_lowercase().contains("recommend")).cloned();
-            let comment = score.as_deref().and_then(position).and_then(|start| {
-                (start + 1..names.len()).find(|&i| {
-                    let n = names[i].to_lowercase();
-                    n.contains("reason") || n.contains("why") || label(i).contains("open-ended")
-                })
-            });
-            let mut sources = vec![
-                ("response_id", Source::Column(&["Respondent ID"])),
-                ("email", Source::Column(&["Email Address"])),
-                ("responded_on", Source::Column(&["End Date", "Start Date"])),
-            ];
-            if let Some(score) = score {
-                sources.push(("score", Source::Found { expr: leading_number(&score), column: score }));
-            }
-            if let Some(i) = comment {
-                sources.push((
-                    "comment",
-                    Source::Found { expr: col(names[i].as_str()), column: names[i].clone() },
-                ));
-            }
-            Recipe {
-                signature: &["Respondent ID"],
-                sources,
-                values: vec![],
-                locale_dates: true,
-                formatted_amounts: false,
-            }
-        }
-        _ => Recipe {
-            signature: &["email", "score", "date"],
-            sources: vec![
-                ("response_id", Source::Column(&["response_id", "id"])),
-                (
-                    "response_id",
-                    Source::Derived {
-                        needs: &[],
-                        expr: concat_str([lit("row-"), col(ROW).cast(DataType::String)], "", false),
-                    },
-                ),
-                ("contact_id", Source::Column(&["contact_id"])),
-                ("email", Source::Column(&["email"])),
-                ("responded_on", Source::Column(&["date"])),
-                ("score", Source::Column(&["score"])),
-                ("comment", Source::Column(&["comment", "reason"])),
-            ],
-            values: vec![],
-            locale_dates: false,
-            formatted_amounts: false,
-        },
+    let score = names.iter().find(|n| names.contains(&format!("{n}_NPS_GROUP"))).cloned();
+    let comment = score.as_deref().and_then(position).and_then(|start| {
+        (start + 1..names.len()).find(|&i| {
+            let l = label(i);
+            !names[i].ends_with("_NPS_GROUP")
+                && (l.contains("reason") || l.contains("why") || l.contains("comment"))
+        })
+    });
+    let mut sources = vec![
+        ("response_id", Source::Column(&["ResponseId", "ResponseID"])),
+        ("contact_id", Source::Column(&["ExternalReference", "ExternalDataReference"])),
+        ("email", Source::Column(&["RecipientEmail"])),
+        ("responded_on", Source::Column(&["RecordedDate", "EndDate"])),
+    ];
+    if let Some(score) = score {
+        sources.push(("score", Source::Found { expr: col(score.as_str()), column: score }));
+    }
+    if let Some(i) = comment {
+        sources.push(("comment", Source::Found { expr: col(names[i].as_str()), column: names[i].clone() }));
+    }
+    Recipe {
+        signature: &["ResponseId", "RecordedDate"],
+        sources,
+        values: vec![],
+        locale_dates: false,
+        formatted_amounts: false,
+    }
+}
+
+/// SurveyMonkey: the NPS question is the one that says "recommend"; answers may carry their
+/// label (`10 - Extremely likely`).
+pub fn surveymonkey(vendor: &VendorFrame) -> Recipe {
+    let names: Vec<String> = vendor.frame.get_column_names().iter().map(|c| c.to_string()).collect();
+    let label =
+        |i: usize| vendor.labels.get(i.saturating_sub(1)).map(|l| l.to_lowercase()).unwrap_or_default();
+    // The frame's first column is the row number, so column i of `names` is label i - 1.
+    let position = |name: &str| names.iter().position(|n| n == name);
+    let score = names.iter().find(|n| n.to_lowercase().contains("recommend")).cloned();
+    let comment = score.as_deref().and_then(position).and_then(|start| {
+        (start + 1..names.len()).find(|&i| {
+            let n = names[i].to_lowercase();
+            n.contains("reason") || n.contains("why") || label(i).contains("open-ended")
+        })
+    });
+    let mut sources = vec![
+        ("response_id", Source::Column(&["Respondent ID"])),
+        ("email", Source::Column(&["Email Address"])),
+        ("responded_on", Source::Column(&["End Date", "Start Date"])),
+    ];
+    if let Some(score) = score {
+        sources.push(("score", Source::Found { expr: leading_number(&score), column: score }));
+    }
+    if let Some(i) = comment {
+        sources.push(("comment", Source::Found { expr: col(names[i].as_str()), column: names[i].clone() }));
+    }
+    Recipe {
+        signature: &["Respondent ID"],
+        sources,
+        values: vec![],
+        locale_dates: true,
+        formatted_amounts: false,
+    }
+}
+
+/// A plain survey CSV with `email`, `score` and `date`.
+pub fn survey_csv() -> Recipe {
+    Recipe {
+        signature: &["email", "score", "date"],
+        sources: vec![
+            ("response_id", Source::Column(&["response_id", "id"])),
+            (
+                "response_id",
+                Source::Derived {
+                    needs: &[],
+                    expr: concat_str([lit("row-"), col(ROW).cast(DataType::String)], "", false),
+                },
+            ),
+            ("contact_id", Source::Column(&["contact_id"])),
+            ("email", Source::Column(&["email"])),
+            ("responded_on", Source::Column(&["date"])),
+            ("score", Source::Column(&["score"])),
+            ("comment", Source::Column(&["comment", "reason"])),
+        ],
+        values: vec![],
+        locale_dates: false,
+        formatted_amounts: false,
     }
 }

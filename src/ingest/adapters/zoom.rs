@@ -17,10 +17,14 @@ use super::{frame_from_records, Recipe, Source, VendorFrame};
 use crate::config::InputSpec;
 use crate::error::{Error, Result};
 use crate::ingest::read;
+use crate::vocab::Role;
 use polars::prelude::*;
 
-const SECTIONS: [(&str, &str); 3] =
-    [("Host Details", "host"), ("Panelist Details", "panelist"), ("Attendee Details", "attendee")];
+const SECTIONS: [(&str, &str); 3] = [
+    ("Host Details", Role::Host.as_str()),
+    ("Panelist Details", Role::Panelist.as_str()),
+    ("Attendee Details", Role::Attendee.as_str()),
+];
 
 pub fn read(input: &InputSpec) -> Result<VendorFrame> {
     let files = read::expand("webinar_attendance", &input.path, &input.written, read::any_file)?;
@@ -128,7 +132,7 @@ pub fn recipe() -> Recipe {
                 Source::Derived {
                     needs: &["Section", "Registration Time"],
                     expr: when(
-                        col("Section").eq(lit("attendee")).and(col("Registration Time").is_not_null()),
+                        col("Section").eq(Role::Attendee.lit()).and(col("Registration Time").is_not_null()),
                     )
                     .then(lit("true"))
                     .otherwise(lit("false")),
@@ -138,7 +142,9 @@ pub fn recipe() -> Recipe {
                 "registered",
                 Source::Derived {
                     needs: &["Section"],
-                    expr: when(col("Section").eq(lit("attendee"))).then(lit("true")).otherwise(lit("false")),
+                    expr: when(col("Section").eq(Role::Attendee.lit()))
+                        .then(lit("true"))
+                        .otherwise(lit("false")),
                 },
             ),
             ("attended", Source::Column(&["Attended"])),
