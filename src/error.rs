@@ -25,9 +25,33 @@ pub enum Error {
     #[error("cannot {action} {}: {}", path.display(), describe_io(source))]
     Environment { action: &'static str, path: PathBuf, source: std::io::Error },
 
+    /// A report template failed to load or render. `path` is the pipeline's own template
+    /// file (a user's mistake, exit 1); `None` is a built-in template (a bug, exit 3).
+    #[error("{}", describe_template(template, path.as_deref(), source))]
+    Template { template: String, path: Option<PathBuf>, source: minijinja::Error },
+
+    /// A computation polars refused: the metrics were handed something they did not expect,
+    /// which is a bug (input problems are reported as [`Error::Input`] before this point).
+    #[error("internal error: {0}")]
+    Compute(#[from] polars::error::PolarsError),
+
     /// A bug: something the code assumed did not hold.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// "report template board.md: undefined value (in board.md:3): ..." with the error's chain.
+fn describe_template(template: &str, path: Option<&std::path::Path>, err: &minijinja::Error) -> String {
+    let mut message = match path {
+        Some(path) => format!("report template {template} ({}): {err}", path.display()),
+        None => format!("internal error: built-in report template {template}: {err}"),
+    };
+    let mut source = std::error::Error::source(err);
+    while let Some(inner) = source {
+        message.push_str(&format!(": {inner}"));
+        source = inner.source();
+    }
+    message
 }
 
 /// An I/O error in words a user can act on.
@@ -46,9 +70,9 @@ fn describe_io(err: &std::io::Error) -> String {
 impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Config(_) => 1,
+            Error::Config(_) | Error::Template { path: Some(_), .. } => 1,
             Error::Input(_) | Error::RejectRatio { .. } | Error::Environment { .. } => 2,
-            Error::Internal(_) => 3,
+            Error::Template { path: None, .. } | Error::Compute(_) | Error::Internal(_) => 3,
         }
     }
 
@@ -67,18 +91,6 @@ impl Error {
     /// A failed read or write of `path`, kept with its source.
     pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Environment { action, path: path.into(), source }
-    }
-}
-
-impl From<polars::error::PolarsError> for Error {
-    fn from(err: polars::error::PolarsError) -> Self {
-        Error::Internal(err.to_string())
-    }
-}
-
-impl From<std::io::Error> for Error {
-    fn from(err: std::io::Error) -> Self {
-        Error::Internal(err.to_string())
     }
 }
 

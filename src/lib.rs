@@ -3,7 +3,9 @@
 //!
 //! The data flows one way:
 //! pipeline file → [`config`] → [`ingest`] (read, check, resolve identities) → [`metrics`]
-//! → [`output`] (tables, rejects, reports, `run.json`).
+//! → [`report`] (HTML and Markdown from the metric tables) → [`output`] (tables, rejects,
+//! reports and `run.json`, published atomically). [`vocab`] is the floor they all stand on.
+//! `ARCHITECTURE.md` describes each part and where to add a metric, a layout or a report.
 
 pub mod calendar;
 pub mod cli;
@@ -157,6 +159,7 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
     };
     let (loaded, warnings) = load(&plan, &stages)?;
     let hashes = hashing.join().map_err(|_| Error::internal("the hashing thread panicked"))??;
+    let hashes = hashes.only_read(&plan.pipeline.base_dir, &loaded.quality);
     let mut outcome = compute(&plan, loaded, warnings, &hashes, &stages)?;
 
     // run.json is written last, so that its timings include writing everything else.
@@ -213,6 +216,7 @@ pub fn validate(options: &RunOptions) -> Result<Validation> {
     output::check_target(&plan.out, &plan.protected)?;
     let hashes = provenance::hash_files(&plan.pipeline.path, &plan.pipeline.base_dir, &plan.files)?;
     let (loaded, warnings) = load(&plan, &stages)?;
+    let hashes = hashes.only_read(&plan.pipeline.base_dir, &loaded.quality);
     let mut outcome = compute(&plan, loaded, warnings, &hashes, &stages)?;
     outcome.bundle.render_in_memory()?;
     let over_limit =

@@ -24,7 +24,9 @@ pub struct Hashes {
     pub inputs: Vec<(TableId, Vec<(String, String)>)>,
 }
 
-/// Lists the input files to hash (the same expansion the reader does).
+/// Lists every file an input names (a folder's files, a glob's matches), before reading.
+/// Vendor layouts may skip some of them (a canonical folder reads only its Parquet files), so
+/// [`Hashes::only_read`] keeps, after reading, the files the reader actually read.
 pub fn input_files(pipeline: &Pipeline) -> Result<Vec<(TableId, Vec<PathBuf>)>> {
     pipeline
         .inputs
@@ -33,6 +35,23 @@ pub fn input_files(pipeline: &Pipeline) -> Result<Vec<(TableId, Vec<PathBuf>)>> 
             Ok((*table, read::expand(table.name(), &input.path, &input.written, read::any_file)?))
         })
         .collect()
+}
+
+impl Hashes {
+    /// The hashes of the files the reader read, as `TableQuality::files` lists them.
+    pub fn only_read(mut self, base_dir: &Path, quality: &[TableQuality]) -> Hashes {
+        for (table, hashed) in &mut self.inputs {
+            let Some(read) = quality.iter().find(|q| q.table == *table) else { continue };
+            let read: Vec<String> = read.files.iter().map(|p| shown(p, base_dir)).collect();
+            hashed.retain(|(name, _)| read.contains(name));
+        }
+        self
+    }
+}
+
+/// A file as `run.json` names it: relative to the pipeline's folder, with `/`.
+fn shown(path: &Path, base_dir: &Path) -> String {
+    path.strip_prefix(base_dir).unwrap_or(path).to_string_lossy().replace('\\', "/")
 }
 
 /// Hashes the pipeline file and `files`. Meant to run on its own thread while ingestion runs.
@@ -47,10 +66,7 @@ pub fn hash_files(
         .map(|(table, paths)| {
             let hashed = paths
                 .iter()
-                .map(|p| {
-                    let shown = p.strip_prefix(base_dir).unwrap_or(p).to_string_lossy().replace('\\', "/");
-                    Ok((shown, sha256_file(p)?))
-                })
+                .map(|p| Ok((shown(p, base_dir), sha256_file(p)?)))
                 .collect::<Result<Vec<_>>>()?;
             Ok((*table, hashed))
         })

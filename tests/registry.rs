@@ -10,7 +10,8 @@ use std::path::Path;
 
 use advocacy::metrics::OutputTable;
 use advocacy::report::data::{
-    Candidate, CsmRow, Funnel, Month, Move, Person, Quality, Reason, Referrer, Retention, SecondOrder, Summary,
+    Candidate, CsmRow, Funnel, Month, Move, Person, Quality, Reason, Referrer, Retention, SecondOrder,
+    Summary,
 };
 use advocacy::report::rows::{field_names, Rows};
 
@@ -86,7 +87,8 @@ fn contracts() -> BTreeMap<String, Contract> {
     let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/COLUMNS.md"))
         .expect("tests/data/COLUMNS.md");
     let mut out = BTreeMap::new();
-    for line in text.lines().filter(|l| l.starts_with("| ") && !l.starts_with("| table") && !l.starts_with("| code"))
+    for line in
+        text.lines().filter(|l| l.starts_with("| ") && !l.starts_with("| table") && !l.starts_with("| code"))
     {
         let cells: Vec<&str> = line.trim().trim_matches('|').split('|').map(str::trim).collect();
         let [name, key, order, columns] = cells[..] else { continue };
@@ -124,11 +126,18 @@ fn every_registered_table_has_its_contract_name_key_and_order() {
         let contract = contracts.get(def.name).unwrap_or_else(|| panic!("{} is not in COLUMNS.md", def.name));
         assert_eq!(def.key, contract.key, "{} key", def.name);
         assert_eq!(def.order, contract.order, "{} row order", def.name);
-        assert!(!PENDING_TABLES.contains(&def.name), "{} is registered: take it off PENDING_TABLES", def.name);
+        assert!(
+            !PENDING_TABLES.contains(&def.name),
+            "{} is registered: take it off PENDING_TABLES",
+            def.name
+        );
     }
     for name in contracts.keys() {
         let registered = OutputTable::from_name(name).is_some();
-        assert!(registered || PENDING_TABLES.contains(&name.as_str()), "COLUMNS.md's {name} is not registered");
+        assert!(
+            registered || PENDING_TABLES.contains(&name.as_str()),
+            "COLUMNS.md's {name} is not registered"
+        );
     }
 }
 
@@ -149,7 +158,11 @@ fn every_table_of_a_run_has_the_contract_columns_in_order() {
         let head: Vec<&String> = written.iter().take(expected.len()).collect();
         assert_eq!(head, expected, "{name} columns");
         for pending in PENDING_COLUMNS.iter().filter(|(t, _)| *t == name) {
-            assert!(!written.iter().any(|c| c == pending.1), "{name}.{} is written: take it off PENDING_COLUMNS", pending.1);
+            assert!(
+                !written.iter().any(|c| c == pending.1),
+                "{name}.{} is written: take it off PENDING_COLUMNS",
+                pending.1
+            );
         }
     }
 }

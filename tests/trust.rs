@@ -344,6 +344,24 @@ fn stale_inputs_warn_on_stderr_in_run_json_and_on_the_board() {
 }
 
 #[test]
+fn run_json_hashes_the_files_that_were_read_and_no_others() {
+    // A canonical folder input reads its Parquet files only; a README beside them is neither
+    // read nor listed as an input in run.json.
+    let p = MiniData::new().write("trust-hashes");
+    let usage = dir_of(&p).join("usage");
+    std::fs::create_dir_all(&usage).unwrap();
+    let good = df!("contact_id" => ["C1"], "date" => ["2026-10-10"], "active_minutes" => [5.0]).unwrap();
+    write_parquet(&usage.join("2026-10.parquet"), good);
+    std::fs::write(usage.join("README.md"), "what these files are\n").unwrap();
+    set_pipeline(&p, "usage = \"usage.csv\"", "usage = { path = \"usage\", format = \"canonical\" }");
+    let output = run(&p, &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let run_json = std::fs::read_to_string(dir_of(&p).join("out/run.json")).unwrap();
+    assert!(run_json.contains("usage/2026-10.parquet"), "{run_json}");
+    assert!(!run_json.contains("README.md"), "{run_json}");
+}
+
+#[test]
 fn a_broken_file_in_a_parquet_folder_is_named() {
     let p = MiniData::new().write("trust-folder");
     let usage = dir_of(&p).join("usage");

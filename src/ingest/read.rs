@@ -1,5 +1,8 @@
-//! Opening input files. A file becomes a `LazyFrame` of its own columns (names trimmed,
-//! values untouched) plus [`ROW`], the 1-based data row that rejects report.
+//! Opening canonical input files and plain vendor tables. A file becomes a `LazyFrame` of its
+//! own columns (names trimmed, values untouched) plus [`ROW`], the 1-based data row that
+//! rejects report. Vendor exports that are not plain tables (Zoom reports, survey exports with
+//! several header rows, Salesforce reports) are opened by their adapters in
+//! `ingest::adapters`, which use [`expand`] for the file list; `provenance` hashes the files.
 //!
 //! The format comes from the extension: `.csv`, `.parquet`, `.arrow`/`.ipc`/`.feather`,
 //! `.jsonl`/`.ndjson`. A folder or a glob is a set of Parquet files read in name order.

@@ -13,7 +13,7 @@
 
 use polars::prelude::*;
 
-use super::frames::{date, days_between, for_threshold, order, stage_as_of, within};
+use super::exprs::{date, days_between, for_threshold, order, stage_as_of, within};
 use super::health::webinars_attended;
 use super::usage::Minutes;
 use crate::calendar::Calendar;

@@ -13,7 +13,7 @@
 
 use polars::prelude::*;
 
-use super::frames::{completed_by, contact_active_on, customer_on, date, days_between, order};
+use super::exprs::{completed_by, contact_active_on, customer_on, date, days_between, order};
 use crate::calendar::Calendar;
 use crate::config::CsqaSettings;
 use crate::ingest::Tables;

@@ -20,7 +20,7 @@
 use chrono::NaiveDate;
 use polars::prelude::*;
 
-use super::frames::{completed_by, contact_active_on, customer_on, divide_by, for_threshold, ratio, within};
+use super::exprs::{completed_by, contact_active_on, customer_on, divide_by, for_threshold, ratio, within};
 use super::usage::Minutes;
 use crate::calendar::{Calendar, Window};
 use crate::config::{HealthSettings, Tiers};

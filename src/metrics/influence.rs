@@ -15,7 +15,7 @@
 
 use polars::prelude::*;
 
-use super::frames::{completed_by, date, days_between, order, ratio, stage_as_of, within};
+use super::exprs::{completed_by, date, days_between, order, ratio, stage_as_of, within};
 use crate::calendar::{Calendar, Window};
 use crate::config::Settings;
 use crate::ingest::Tables;
@@ -298,7 +298,7 @@ pub fn by_csm(influence: &Influence, tables: &Tables, calendar: &Calendar) -> Po
 pub fn won_by_month(influence: &Influence, window: Window) -> LazyFrame {
     closed_in(&influence.deals, window)
         .filter(col("stage").eq(Stage::Won.lit()))
-        .group_by([super::frames::month_key(col("closed_on")).alias("month_key")])
+        .group_by([super::exprs::month_key(col("closed_on")).alias("month_key")])
         .agg([
             exact::sum(when(col("influenced")).then(col("amount")).otherwise(lit(0.0)))
                 .alias("influenced_amount"),

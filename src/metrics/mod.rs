@@ -3,7 +3,7 @@
 
 pub mod candidates;
 pub mod csqa;
-pub mod frames;
+pub mod exprs;
 pub mod health;
 pub mod influence;
 pub mod program;

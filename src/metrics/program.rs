@@ -14,7 +14,7 @@
 
 use polars::prelude::*;
 
-use super::frames::{contact_active_on, customer_on, date, month_key, month_key_of, ratio, within};
+use super::exprs::{contact_active_on, customer_on, date, month_key, month_key_of, ratio, within};
 use super::influence::{self, Influence};
 use crate::calendar::{Calendar, Window};
 use crate::ingest::Tables;

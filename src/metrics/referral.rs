@@ -16,7 +16,7 @@
 use chrono::Days;
 use polars::prelude::*;
 
-use super::frames::{days_between, order, stage_as_of, within};
+use super::exprs::{days_between, order, stage_as_of, within};
 use super::influence::is_referral;
 use crate::calendar::{Calendar, Window};
 use crate::config::ReferralSettings;

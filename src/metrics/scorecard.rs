@@ -16,7 +16,7 @@
 
 use polars::prelude::*;
 
-use super::frames::{customer_on, order, ratio, within};
+use super::exprs::{customer_on, order, ratio, within};
 use super::health::population;
 use crate::calendar::Calendar;
 use crate::ingest::Tables;

@@ -20,7 +20,7 @@
 use chrono::Days;
 use polars::prelude::*;
 
-use super::frames::{customer_on, date, days_between, order, ratio, stage_as_of, within};
+use super::exprs::{customer_on, date, days_between, order, ratio, stage_as_of, within};
 use crate::calendar::Calendar;
 use crate::config::SecondOrderSettings;
 use crate::ingest::Tables;

@@ -4,7 +4,7 @@
 
 use polars::prelude::*;
 
-use super::frames::within;
+use super::exprs::within;
 use crate::calendar::Window;
 use crate::vocab::exact;
 

@@ -23,15 +23,18 @@ pub const BUILT_IN: [(&str, &str); 7] = [
 
 pub struct Templates {
     env: Environment<'static>,
+    /// The pipeline's templates folder, if any.
+    custom: Option<PathBuf>,
 }
 
 impl Templates {
     /// The built-in templates, overridden by the files in `custom` when given.
     pub fn new(custom: Option<&Path>, currency: &str) -> Result<Templates> {
         if let Some(dir) = custom {
+            // Checked when the pipeline file is loaded; the folder may have gone since.
             if !dir.is_dir() {
                 return Err(Error::config(format!(
-                    "[reports] templates: {} is not a folder; copy reports/ from the repository and point at it",
+                    "`reports.templates`: {} is not a folder; copy reports/ from the repository and point at it",
                     dir.display()
                 )));
             }
@@ -52,6 +55,7 @@ impl Templates {
         });
         env.set_formatter(markdown_aware_formatter);
         let custom: Option<PathBuf> = custom.map(Path::to_path_buf);
+        let custom_dir = custom.clone();
         env.set_loader(move |name| {
             if let Some(dir) = &custom {
                 let path = dir.join(name);
@@ -67,24 +71,22 @@ impl Templates {
             Ok(BUILT_IN.iter().find(|(n, _)| *n == name).map(|(_, text)| text.to_string()))
         });
         format::register(&mut env, currency.to_string());
-        Ok(Templates { env })
+        Ok(Templates { env, custom: custom_dir })
     }
 
     /// Renders the template `name` with `context`.
     pub fn render(&self, name: &str, context: &Value) -> Result<String> {
-        let template = self.env.get_template(name).map_err(|e| template_error(name, &e))?;
-        template.render(context).map_err(|e| template_error(name, &e))
+        let template = self.env.get_template(name).map_err(|e| self.error(name, e))?;
+        template.render(context).map_err(|e| self.error(name, e))
     }
-}
 
-fn template_error(name: &str, err: &minijinja::Error) -> Error {
-    let mut message = format!("report template {name}: {err}");
-    let mut source = std::error::Error::source(err);
-    while let Some(inner) = source {
-        message.push_str(&format!(": {inner}"));
-        source = inner.source();
+    /// The error, blamed on the template it happened in: the pipeline's own file when the
+    /// custom folder has it, else the built-in one.
+    fn error(&self, name: &str, source: minijinja::Error) -> Error {
+        let template = source.name().unwrap_or(name).to_string();
+        let path = self.custom.as_ref().map(|dir| dir.join(&template)).filter(|path| path.is_file());
+        Error::Template { template, path, source }
     }
-    Error::config(message)
 }
 
 /// HTML escaping for `.html` templates as usual; for `.md` templates, a backslash before the
@@ -168,5 +170,25 @@ mod tests {
         let html =
             env.get_template("t.html").unwrap().render(minijinja::context! { name => "A\0<b>" }).unwrap();
         assert_eq!(html, "<p>A\u{fffd}&lt;b&gt;</p>");
+    }
+
+    #[test]
+    fn a_broken_built_in_template_is_a_bug_and_a_broken_own_template_is_the_users() {
+        let built_in = Templates::new(None, "$").unwrap();
+        let err = built_in.render("no-such.html", &Value::from(())).unwrap_err();
+        assert_eq!(err.exit_code(), 3, "{err}");
+        assert!(
+            err.to_string().starts_with("internal error: built-in report template no-such.html"),
+            "{err}"
+        );
+
+        let dir = std::env::temp_dir().join(format!("advocacy-templates-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("board.md"), "{{ compnay }}\n").unwrap();
+        let own = Templates::new(Some(&dir), "$").unwrap();
+        let err = own.render("board.md", &minijinja::context! { company => "Acme" }).unwrap_err();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(err.exit_code(), 1, "{err}");
+        assert!(matches!(&err, Error::Template { path: Some(p), .. } if p.ends_with("board.md")), "{err}");
     }
 }
