@@ -483,7 +483,10 @@ impl Pipeline {
             }
             settings.reports.templates = Some(folder);
         }
-        settings.check().map_err(|msg| Error::config(format!("{where_}: {msg}")))?;
+        settings.check().map_err(|(key, message)| match key_span(text, key) {
+            Some(span) => located(span, message),
+            None => Error::config(format!("{where_}: {message}")),
+        })?;
         Ok(Pipeline { path: path.to_path_buf(), base_dir, as_of, out, inputs, settings })
     }
 
@@ -630,27 +633,37 @@ impl RawInput {
 impl Settings {
     /// Value checks serde cannot express, and spellings made canonical (opportunity types).
     /// Returns a message naming the setting.
-    fn check(&mut self) -> std::result::Result<(), String> {
+    fn check(&mut self) -> std::result::Result<(), (&'static str, String)> {
         for (key, value) in self.numbers() {
-            check_range(key, value)?;
+            check_range(key, value).map_err(|message| (key, message))?;
         }
         let w = &self.health.weights;
         if w.nps + w.usage + w.engagement + w.advocacy <= 0.0 {
-            return Err("the [health.weights] sum to 0; at least one must be positive".into());
+            return Err((
+                "health.weights",
+                "the [health.weights] sum to 0; at least one must be positive".into(),
+            ));
         }
         let t = &self.health.tiers;
         if !(t.champion >= t.advocate && t.advocate >= t.neutral) {
-            return Err("[health.tiers] must satisfy champion >= advocate >= neutral".into());
+            return Err((
+                "health.tiers",
+                "[health.tiers] must satisfy champion >= advocate >= neutral".into(),
+            ));
         }
         if self.candidates.tenure_min_days > self.candidates.tenure_max_days {
-            return Err("`candidates.tenure_min_days` is above `candidates.tenure_max_days`".into());
+            return Err((
+                "candidates.tenure_min_days",
+                "`candidates.tenure_min_days` is above `candidates.tenure_max_days`".into(),
+            ));
         }
         for t in &mut self.influence.types {
             match crate::vocab::canonical_opportunity_type(t) {
                 Some(canonical) => *t = canonical.to_string(),
                 None => {
-                    return Err(format!(
-                        "`influence.types` has {t:?}; expected new_business, expansion or renewal"
+                    return Err((
+                        "influence.types",
+                        format!("`influence.types` has {t:?}; expected new_business, expansion or renewal"),
                     ))
                 }
             }
@@ -851,6 +864,16 @@ fn describe_value_error(key: &str, message: &str) -> Option<String> {
     None
 }
 
+/// Where the dotted key's value (or table) is written in the pipeline text.
+fn key_span(text: &str, key: &str) -> Option<std::ops::Range<usize>> {
+    let doc = toml_edit::ImDocument::parse(text).ok()?;
+    let mut item = doc.as_item();
+    for part in key.split('.') {
+        item = item.get(part)?;
+    }
+    item.span()
+}
+
 /// The dotted key (`health.weights.nps`) whose value spans `offset` in the pipeline text.
 fn key_at(text: &str, offset: usize) -> Option<String> {
     let doc = toml_edit::ImDocument::parse(text).ok()?;
@@ -1012,6 +1035,8 @@ advocacy_activities = "../sample_data/advocacy_activities.csv"
     fn bad_values_are_refused_with_the_setting_name() {
         let err = parse(&format!("{MINIMAL}\n[quality]\nmax_reject_ratio = 1.5\n")).unwrap_err();
         assert!(err.to_string().contains("quality.max_reject_ratio"), "{err}");
+        // MINIMAL ends on line 11; [quality] is line 13, the value 1.5 starts at column 20.
+        assert!(err.to_string().starts_with("pipelines/p.toml:13:20: "), "{err}");
         let err = parse(&format!(
             "{MINIMAL}\n[health.weights]\nnps = 0\nusage = 0\nengagement = 0\nadvocacy = 0\n"
         ))
