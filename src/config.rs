@@ -49,9 +49,67 @@ pub struct InputSpec {
     /// Canonical column name -> (value in the file -> canonical value), for stages, types,
     /// statuses and roles spelled the organisation's own way.
     pub values: BTreeMap<String, BTreeMap<String, String>>,
-    /// Vendor layouts with numeric locale dates read them day first (`29/3/2024`) instead of
-    /// month first (`3/29/2024`).
-    pub day_first: bool,
+    /// Numeric locale dates (`3/29/2024`, `29/3/2024`): `Some(true)` reads them day first,
+    /// `Some(false)` month first. Unset: vendor layouts read them month first, canonical
+    /// inputs accept only the spellings of SPEC.md section 1.
+    pub day_first: Option<bool>,
+    /// A chrono format (`%d.%m.%Y`) tried before the standard date spellings.
+    pub date_format: Option<String>,
+    /// The text encoding of CSV and text exports; `None`: detected (BOM, else UTF-8, else
+    /// Windows-1252).
+    pub encoding: Option<&'static encoding_rs::Encoding>,
+    /// The CSV field separator; `None`: sniffed from the header (comma, semicolon or tab).
+    pub delimiter: Option<u8>,
+    /// Lines to skip before the header (a title block above the table).
+    pub skip_rows: usize,
+    /// Rows to keep, by the file's own columns (`where = "IsDeleted != true"`).
+    pub filters: Vec<Filter>,
+    /// Canonical column -> value for blank cells (`defaults = { opportunity_type = "new_business" }`).
+    pub defaults: BTreeMap<String, String>,
+    /// The table's id is made from the row number (`row-17`) when the file has none.
+    pub row_id: bool,
+    /// 15-character Salesforce ids are extended to their 18-character form (always on for the
+    /// Salesforce layouts).
+    pub salesforce_ids: bool,
+}
+
+/// One row filter of `[inputs.x] where`: keeps the rows whose `column` (a column of the file)
+/// equals one of `values` (`Eq`) or none of them (`Ne`). Text is compared trimmed and ignoring
+/// case; `true`/`false` also match the other boolean spellings (yes/no, 1/0).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Filter {
+    pub column: String,
+    pub keep_equal: bool,
+    pub values: Vec<String>,
+}
+
+impl Filter {
+    /// `Title = "CSM"`, `IsDeleted != true`, joined by ` and `.
+    pub fn parse_all(text: &str) -> std::result::Result<Vec<Filter>, String> {
+        text.split(" and ")
+            .map(|part| {
+                let (column, keep_equal, value) = if let Some((c, v)) = part.split_once("!=") {
+                    (c, false, v)
+                } else if let Some((c, v)) = part.split_once('=') {
+                    (c, true, v.strip_prefix('=').unwrap_or(v))
+                } else {
+                    return Err(format!("{part:?} is not `Column = value` or `Column != value`"));
+                };
+                let column = column.trim().trim_matches('`').to_string();
+                let value = value.trim().trim_matches(|c| c == '"' || c == '\'').to_string();
+                if column.is_empty() {
+                    return Err(format!("{part:?} names no column"));
+                }
+                Ok(Filter { column, keep_equal, values: vec![value] })
+            })
+            .collect()
+    }
+
+    /// A short description for notes: `IsDeleted != true`.
+    pub fn describe(&self) -> String {
+        let op = if self.keep_equal { "=" } else { "!=" };
+        format!("{} {op} {}", self.column, self.values.join(" or "))
+    }
 }
 
 /// Every tunable number of the metrics, one pipeline-file table per field. Field docs give
@@ -386,7 +444,40 @@ struct RawInput {
     #[serde(default)]
     values: BTreeMap<Spanned<String>, BTreeMap<String, Spanned<String>>>,
     #[serde(default)]
-    day_first: bool,
+    day_first: Option<bool>,
+    #[serde(default)]
+    date_format: Option<String>,
+    #[serde(default)]
+    encoding: Option<Spanned<String>>,
+    #[serde(default)]
+    delimiter: Option<Spanned<String>>,
+    #[serde(default)]
+    skip_rows: usize,
+    #[serde(default, rename = "where")]
+    filters: Option<Spanned<RawFilter>>,
+    #[serde(default)]
+    defaults: BTreeMap<Spanned<String>, String>,
+    #[serde(default)]
+    row_id: bool,
+    #[serde(default)]
+    salesforce_ids: bool,
+}
+
+/// `where = "IsDeleted != true"` or `where = { Title = "Customer Success Manager" }` (a list
+/// of values keeps rows equal to any of them).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RawFilter {
+    Text(String),
+    Table(BTreeMap<String, OneOrMany>),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Bool(bool),
+    Many(Vec<String>),
 }
 
 impl<'de> Deserialize<'de> for RawInputOrPath {
@@ -591,19 +682,31 @@ impl RawInput {
         }
         let mut values = BTreeMap::new();
         for (key, map) in self.values {
-            let Kind::Enum(kind) = column_named(&key)?.kind else {
-                return Err(located(
-                    key.span(),
-                    format!(
-                        "[inputs.{name}.values.{}]: value maps apply to stage, opportunity_type, status \
-                         and role only",
-                        key.get_ref()
-                    ),
-                ));
+            let kind = match column_named(&key)?.kind {
+                Kind::Enum(kind) => Some(kind),
+                Kind::Bool => None,
+                _ => {
+                    return Err(located(
+                        key.span(),
+                        format!(
+                            "[inputs.{name}.values.{}]: value maps apply to stage, opportunity_type, \
+                             status, role and true/false columns only",
+                            key.get_ref()
+                        ),
+                    ))
+                }
             };
             let mut checked = BTreeMap::new();
             for (from, to) in map {
-                if kind.canonical(&crate::vocab::normalize_enum(to.get_ref())).is_none() {
+                let valid = match kind {
+                    Some(kind) => kind.canonical(&crate::vocab::normalize_enum(to.get_ref())).is_some(),
+                    None => crate::vocab::parse_bool(to.get_ref()).is_some(),
+                };
+                if !valid {
+                    let expected = match kind {
+                        Some(kind) => kind.values().join(", "),
+                        None => "true, false".to_string(),
+                    };
                     return Err(located(
                         to.span(),
                         format!(
@@ -611,13 +714,78 @@ impl RawInput {
                              expected one of {}",
                             key.get_ref(),
                             to.get_ref(),
-                            kind.values().join(", ")
+                            expected
                         ),
                     ));
                 }
                 checked.insert(from, to.into_inner());
             }
             values.insert(key.into_inner(), checked);
+        }
+        let encoding = match self.encoding {
+            None => None,
+            Some(written) if written.get_ref().eq_ignore_ascii_case("auto") => None,
+            Some(written) => {
+                Some(encoding_rs::Encoding::for_label(written.get_ref().as_bytes()).ok_or_else(|| {
+                    located(
+                        written.span(),
+                        format!(
+                            "`inputs.{name}.encoding` = {:?} is not an encoding; use utf-8, utf-16, \
+                         windows-1252, iso-8859-1 or auto",
+                            written.get_ref()
+                        ),
+                    )
+                })?)
+            }
+        };
+        let delimiter = match self.delimiter {
+            None => None,
+            Some(written) => Some(match written.get_ref().as_str() {
+                "," | "comma" => b',',
+                ";" | "semicolon" => b';',
+                "\t" | "tab" => b'\t',
+                "|" | "pipe" => b'|',
+                other => {
+                    return Err(located(
+                        written.span(),
+                        format!(
+                            "`inputs.{name}.delimiter` = {other:?}; expected \",\", \";\", \"\\t\" or \"|\""
+                        ),
+                    ))
+                }
+            }),
+        };
+        let filters = match self.filters {
+            None => Vec::new(),
+            Some(spanned) => {
+                let span = spanned.span();
+                match spanned.into_inner() {
+                    RawFilter::Text(text) => Filter::parse_all(&text)
+                        .map_err(|e| located(span, format!("`inputs.{name}.where`: {e}")))?,
+                    RawFilter::Table(map) => map
+                        .into_iter()
+                        .map(|(column, value)| Filter {
+                            column,
+                            keep_equal: true,
+                            values: match value {
+                                OneOrMany::One(v) => vec![v],
+                                OneOrMany::Bool(b) => vec![b.to_string()],
+                                OneOrMany::Many(v) => v,
+                            },
+                        })
+                        .collect(),
+                }
+            }
+        };
+        let mut defaults = BTreeMap::new();
+        for (key, value) in self.defaults {
+            column_named(&key)?;
+            defaults.insert(key.into_inner(), value);
+        }
+        if self.row_id && spec.id.is_none() {
+            return Err(Error::config(format!(
+                "`inputs.{name}.row_id`: {name} has no id column; row ids apply to tables with one"
+            )));
         }
         Ok(InputSpec {
             path: normalize(&base_dir.join(&self.path)),
@@ -626,6 +794,14 @@ impl RawInput {
             columns,
             values,
             day_first: self.day_first,
+            date_format: self.date_format,
+            encoding,
+            delimiter,
+            skip_rows: self.skip_rows,
+            filters,
+            defaults,
+            row_id: self.row_id,
+            salesforce_ids: self.salesforce_ids,
         })
     }
 }

@@ -131,7 +131,7 @@ fn compute(
             .into_iter()
             .map(|(t, df)| (t.name().to_string(), df))
             .collect();
-        return Ok(Outcome { bundle, notes: Vec::new(), warnings, quality: loaded.quality, over_limit });
+        return Ok(Outcome { bundle, notes: loaded.notes, warnings, quality: loaded.quality, over_limit });
     }
     let mut computed = metrics::compute(&loaded.tables, calendar, pipeline, &|stage| stages.begin(stage))?;
     computed.tables.extend(metrics::quality_tables(&loaded.quality, &computed.findings)?);
@@ -139,7 +139,8 @@ fn compute(
     for (path, contents) in report::render(&computed, calendar, pipeline, hashes, &warnings)? {
         bundle.add_file(path, contents);
     }
-    let notes = std::mem::take(&mut computed.notes);
+    let mut notes = loaded.notes;
+    notes.append(&mut computed.notes);
     bundle.tables = computed.into_named();
     Ok(Outcome { bundle, notes, warnings, quality: loaded.quality, over_limit: None })
 }

@@ -284,11 +284,18 @@ fn a_wrong_type_in_the_pipeline_file_names_the_key() {
 }
 
 #[test]
-fn a_file_that_is_not_utf8_names_the_line_and_the_encoding() {
+fn a_windows_1252_file_is_read_as_such_unless_the_pipeline_says_utf8() {
     let p = MiniData::new().write("trust-cp1252");
-    // "Müller" in Windows-1252 on line 3.
+    // "Müller" in Windows-1252 on line 3, as Excel and many CRMs write it.
     std::fs::write(dir_of(&p).join("csms.csv"), b"csm_id,csm_name,team\nS1,Sam One,A\nS2,M\xfcller,B\n")
         .unwrap();
+    let output = run(&p, &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let scorecard = std::fs::read_to_string(dir_of(&p).join("out/data/csm_scorecard.csv")).unwrap();
+    assert!(scorecard.contains("Müller"), "{scorecard}");
+
+    // Told the file is UTF-8, the run refuses it and names the line and the likely encoding.
+    set_pipeline(&p, "csms = \"csms.csv\"", "csms = { path = \"csms.csv\", encoding = \"utf-8\" }");
     let output = run(&p, &[]);
     assert_eq!(output.status.code(), Some(2));
     let message = stderr(&output);

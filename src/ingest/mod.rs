@@ -8,6 +8,7 @@
 pub mod adapters;
 pub mod identity;
 pub mod parse;
+pub mod prepare;
 pub mod read;
 
 pub mod validate;
@@ -18,8 +19,8 @@ use std::path::{Component, Path, PathBuf};
 use polars::prelude::*;
 
 use crate::calendar::{epoch_days, Window};
-use crate::config::{normalize, InputSpec, Pipeline};
-use crate::error::{Error, Result};
+use crate::config::{self, normalize, InputSpec, Pipeline};
+use crate::error::{self, Error, Result};
 use crate::vocab::schema::TableId;
 use validate::{References, Validated};
 
@@ -98,6 +99,8 @@ impl TableQuality {
 pub struct Loaded {
     pub tables: Tables,
     pub quality: Vec<TableQuality>,
+    /// What reading skipped or could not find, for `run.json` and the reports.
+    pub notes: Vec<String>,
 }
 
 /// Reads and checks every input of `pipeline`. Usage rows are kept only for `usage_window`
@@ -108,17 +111,23 @@ pub fn load(pipeline: &Pipeline, usage_window: Window, progress: &dyn Fn(&str)) 
     let mut refs = References::default();
     let mut accepted: BTreeMap<TableId, DataFrame> = BTreeMap::new();
     let mut quality = Vec::new();
+    let mut notes = Vec::new();
 
     for (table, input) in &pipeline.inputs {
         progress(&format!("reading {}", table.name()));
         // A vendor layout maps its file onto canonical columns; `input` then names them.
         let (raw, input) = match adapters::open(*table, input)? {
             Some((raw, mapped)) => (raw, std::borrow::Cow::Owned(mapped)),
-            None => {
-                (read::open(table.name(), &input.path, &input.written)?, std::borrow::Cow::Borrowed(input))
-            }
+            None => (
+                read::open(table.name(), &input.path, &input.written, &prepare::TextOptions::of(input))?,
+                std::borrow::Cow::Borrowed(input),
+            ),
         };
         let files = raw.files.clone();
+        let (raw, skipped) = filtered(*table, raw, &input)?;
+        if let Some(note) = skipped {
+            notes.push(note);
+        }
         let validated = validate::validate(*table, raw, &input, &refs)?;
         let (rows, rows_read, rejected) = if *table == TableId::Usage {
             collect_usage(&validated, &input, usage_window)?
@@ -181,7 +190,98 @@ pub fn load(pipeline: &Pipeline, usage_window: Window, progress: &dyn Fn(&str)) 
         usage: take(TableId::Usage),
         job_changes: take(TableId::JobChanges),
     };
-    Ok(Loaded { tables, quality })
+    Ok(Loaded { tables, quality, notes })
+}
+
+/// The 18-character, case-safe form of a 15-character Salesforce id (the form data exports
+/// and the API use; reports show 15). Other text is returned unchanged.
+///
+/// Salesforce's suffix: for each 5-character chunk, a 5-bit number whose bit `i` is set when
+/// character `i` is an upper-case letter, written as a character of `A..Z0..5`.
+pub fn salesforce_id(id: &str) -> String {
+    if id.len() != 15 || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return id.to_string();
+    }
+    const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ012345";
+    let mut out = id.to_string();
+    for chunk in id.as_bytes().chunks(5) {
+        let bits = chunk
+            .iter()
+            .enumerate()
+            .fold(0usize, |acc, (i, b)| acc | (usize::from(b.is_ascii_uppercase()) << i));
+        out.push(char::from(ALPHABET[bits]));
+    }
+    out
+}
+
+/// Applies the input's row filters (its own `where` and its layout's) to the file's rows.
+/// Skipped rows are not data: they are counted in a note for `run.json`, not as rejects.
+fn filtered(
+    table: TableId,
+    mut raw: read::RawTable,
+    input: &InputSpec,
+) -> Result<(read::RawTable, Option<String>)> {
+    if input.filters.is_empty() {
+        return Ok((raw, None));
+    }
+    let mut keep = lit(true);
+    for filter in &input.filters {
+        if !raw.schema.contains(filter.column.as_str()) {
+            let hint = error::nearest(&filter.column, raw.file_columns.iter().map(String::as_str))
+                .map(|n| format!("; the nearest is `{n}`"))
+                .unwrap_or_default();
+            return Err(Error::input(format!(
+                "input `{}` ({}): `where` names the column `{}`, which the file does not have{hint}",
+                table.name(),
+                input.written,
+                filter.column
+            )));
+        }
+        keep = keep.and(matches(filter));
+    }
+    let counted = raw
+        .frame
+        .clone()
+        .select([keep.clone().not().cast(DataType::UInt32).sum().alias("skipped")])
+        .collect()
+        .map_err(|e| read::unreadable(table.name(), &input.written, &e))?;
+    let skipped = counted.column("skipped").ok().and_then(|c| c.u32().ok()?.get(0)).unwrap_or(0);
+    raw.frame = raw.frame.filter(keep);
+    let described: Vec<String> = input.filters.iter().map(|f| f.describe()).collect();
+    let note = (skipped > 0).then(|| {
+        format!(
+            "{}: {skipped} row{} skipped by `where` ({}); they are neither accepted nor rejected",
+            table.name(),
+            if skipped == 1 { "" } else { "s" },
+            described.join(" and ")
+        )
+    });
+    Ok((raw, note))
+}
+
+/// Whether a row passes one filter (a blank cell equals nothing).
+fn matches(filter: &config::Filter) -> Expr {
+    let wanted: Vec<String> = filter.values.iter().map(|v| v.trim().to_lowercase()).collect();
+    let keep_equal = filter.keep_equal;
+    col(filter.column.as_str()).cast(DataType::String).map(
+        move |c| {
+            let out: BooleanChunked = c
+                .str()?
+                .iter()
+                .map(|v| {
+                    let equal = v.is_some_and(|v| {
+                        let v = v.trim().to_lowercase();
+                        wanted.iter().any(|w| {
+                            *w == v || matches!((parse::parse_bool(w), parse::parse_bool(&v)), (Some(a), Some(b)) if a == b)
+                        })
+                    });
+                    Some(equal == keep_equal)
+                })
+                .collect();
+            Ok(out.with_name(c.name().clone()).into_column())
+        },
+        |_, field| Ok(Field::new(field.name().clone(), DataType::Boolean)),
+    )
 }
 
 /// A small table: checked in memory in one pass, then split.

@@ -162,14 +162,7 @@ pub fn float_to_integer(value: f64) -> Option<i64> {
     (value.fract() == 0.0 && value.abs() < 9.0e15).then_some(value as i64)
 }
 
-/// true/false, yes/no, 1/0, y/n in any case.
-pub fn parse_bool(text: &str) -> Option<bool> {
-    match text.to_ascii_lowercase().as_str() {
-        "true" | "yes" | "1" | "y" => Some(true),
-        "false" | "no" | "0" | "n" => Some(false),
-        _ => None,
-    }
-}
+pub use crate::vocab::parse_bool;
 
 pub use crate::vocab::normalize_enum;
 

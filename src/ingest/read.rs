@@ -23,6 +23,7 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
+use super::prepare::{self, TextOptions};
 use crate::error::{Error, Result};
 
 /// The first character of every internal column name (see the module doc).
@@ -87,16 +88,47 @@ pub struct RawTable {
     pub frame: LazyFrame,
     /// CSV rows with the wrong number of fields.
     pub malformed: Vec<Malformed>,
+    /// The decoded temporary copy the frame reads, if the file needed one (see
+    /// `ingest::prepare`); it is removed when the last holder is dropped.
+    pub keep: Option<std::sync::Arc<tempfile::TempPath>>,
 }
 
-/// Opens `path` (a file, a folder of Parquet files, or a glob) for the input `table`.
-pub fn open(table: &str, path: &Path, written: &str) -> Result<RawTable> {
-    let files = expand(table, path, written, parquet_file)?;
-    let format = format_of(table, &files, written)?;
+/// Opens `path` (a file, a folder, or a glob) for the input `table`.
+pub fn open(table: &str, path: &Path, written: &str, options: &TextOptions) -> Result<RawTable> {
+    let files = expand(table, path, written, data_file)?;
+    let mut prepared = prepare::prepare(table, written, &files, options, false)?;
+    // A file read where it is may turn out not to be UTF-8: without an encoding, it is then
+    // decoded (Windows-1252 unless a BOM says otherwise) and read from the decoded copy. For
+    // CSV the shape pass, which the read needs anyway, is what finds out.
+    let mut shape = None;
+    if prepared.temp.is_none() && options.encoding.is_none() {
+        let utf8 = match prepared.format {
+            Format::Csv => match csv_shape(&prepared.files[0], prepared.separator) {
+                Err(ShapeError::NotUtf8 { .. }) => false,
+                found => {
+                    shape = Some(found);
+                    true
+                }
+            },
+            Format::JsonLines => {
+                let file = &prepared.files[0];
+                std::str::from_utf8(&std::fs::read(file).map_err(|e| Error::io("read", file, e))?).is_ok()
+            }
+            Format::Parquet | Format::Ipc => true,
+        };
+        if !utf8 {
+            prepared = prepare::prepare(table, written, &files, options, true)?;
+        }
+    }
+    let (format, separator) = (prepared.format, prepared.separator);
+    let read_files = prepared.files.clone();
+    let keep = prepared.temp.map(std::sync::Arc::new);
     let (frame, malformed) = match format {
         Format::Csv => {
-            let shape = csv_shape(&files[0]).map_err(|e| shape_error(table, written, &files[0], e))?;
-            let frame = scan(format, &files).map_err(|e| unreadable(table, written, &e))?;
+            let shape = shape
+                .unwrap_or_else(|| csv_shape(&read_files[0], separator))
+                .map_err(|e| shape_error(table, written, &read_files[0], e))?;
+            let frame = scan(format, &read_files, separator).map_err(|e| unreadable(table, written, &e))?;
             let mut frame = frame.with_row_index(ROW, Some(1));
             if !shape.blank.is_empty() {
                 let blank = Series::new("blank".into(), shape.blank.clone());
@@ -123,13 +155,13 @@ pub fn open(table: &str, path: &Path, written: &str) -> Result<RawTable> {
             (frame, malformed)
         }
         Format::JsonLines => {
-            let df = json_lines(&files[0])
+            let df = json_lines(&read_files[0])
                 .map_err(|message| Error::input(format!("input `{table}` ({written}): {message}")))?;
             (df.lazy(), Vec::new())
         }
         _ => {
-            check_each_file(table, written, format, &files)?;
-            let frame = scan(format, &files).map_err(|e| unreadable(table, written, &e))?;
+            check_each_file(table, written, format, &read_files)?;
+            let frame = scan(format, &read_files, separator).map_err(|e| unreadable(table, written, &e))?;
             (frame.with_row_index(ROW, Some(1)), Vec::new())
         }
     };
@@ -154,7 +186,7 @@ pub fn open(table: &str, path: &Path, written: &str) -> Result<RawTable> {
         frame = frame.rename(renames.0, renames.1, true);
     }
     let file_columns = file_schema.iter_names().map(|n| n.to_string()).collect();
-    Ok(RawTable { files, schema: file_schema, file_columns, frame, malformed })
+    Ok(RawTable { files, schema: file_schema, file_columns, frame, malformed, keep })
 }
 
 /// Runs a polars read. A corrupt Parquet file can make polars panic (a page header out of
@@ -178,19 +210,20 @@ fn check_each_file(table: &str, written: &str, format: Format, files: &[PathBuf]
         return Ok(());
     }
     for file in files {
-        guard(|| scan(format, std::slice::from_ref(file)).and_then(|mut f| f.collect_schema()))
+        guard(|| scan(format, std::slice::from_ref(file), b',').and_then(|mut f| f.collect_schema()))
             .map_err(|e| unreadable(table, &format!("{written}: {}", file.display()), &e))?;
     }
     Ok(())
 }
 
-fn scan(format: Format, files: &[PathBuf]) -> PolarsResult<LazyFrame> {
+fn scan(format: Format, files: &[PathBuf], separator: u8) -> PolarsResult<LazyFrame> {
     let paths: Vec<PlRefPath> = files.iter().map(|f| PlRefPath::from(f.to_string_lossy().as_ref())).collect();
     match format {
         Format::Csv => LazyCsvReader::new_paths(paths.into())
             // Every value is read as text: parsing is ours, so that a bad value is a reject
             // with a reason instead of a failed read.
             .with_infer_schema_length(Some(0))
+            .with_separator(separator)
             .with_missing_is_null(true)
             // Rows with too many fields are rejected from the shape pass; polars must not
             // stop at them.
@@ -231,9 +264,12 @@ pub fn csv_header(file: &Path) -> std::io::Result<Vec<String>> {
     Ok(names.unwrap_or_default().iter().map(|name| name.trim().to_string()).collect())
 }
 
-/// Files a folder input may hold in the canonical layout.
-pub fn parquet_file(path: &Path) -> bool {
-    Format::from_path(path) == Some(Format::Parquet)
+/// Files a folder input may hold: data files by extension (`.csv`, `.parquet`, `.jsonl`,
+/// `.json`, `.arrow`, each possibly `.gz`), not hidden ones and not `.txt` (a README beside
+/// them is ignored; a `.txt` export is named as a file).
+pub fn data_file(path: &Path) -> bool {
+    let text = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("txt"));
+    any_file(path) && !text && prepare::format_of(path).is_some()
 }
 
 /// Files a folder input may hold in a vendor layout (which checks them itself).
@@ -271,32 +307,6 @@ pub fn expand(table: &str, path: &Path, written: &str, accept: fn(&Path) -> bool
     }
     files.sort();
     Ok(files)
-}
-
-fn format_of(table: &str, files: &[PathBuf], written: &str) -> Result<Format> {
-    let mut formats = files.iter().map(|f| {
-        Format::from_path(f).ok_or_else(|| {
-            Error::input(format!(
-                "input `{table}` ({written}): unknown format `{}`; expected .csv, .parquet, \
-                 .arrow (Arrow IPC) or .jsonl (JSON lines)",
-                f.extension().map_or("(no extension)".into(), |e| format!(".{}", e.to_string_lossy()))
-            ))
-        })
-    });
-    let first = formats.next().expect("expand returns at least one file")?;
-    if files.len() > 1 && first != Format::Parquet {
-        return Err(Error::input(format!(
-            "input `{table}` ({written}): a folder or glob must hold Parquet files"
-        )));
-    }
-    for other in formats {
-        if other? != first {
-            return Err(Error::input(format!(
-                "input `{table}` ({written}): the files it matches are not all {first:?}"
-            )));
-        }
-    }
-    Ok(first)
 }
 
 pub fn unreadable(table: &str, written: &str, err: &PolarsError) -> Error {
@@ -346,10 +356,10 @@ fn shape_error(table: &str, written: &str, file: &Path, err: ShapeError) -> Erro
 /// One streaming pass over a CSV file (RFC 4180: `"` quotes, `""` escapes, LF or CRLF
 /// ends): the header, blank records, records whose field count differs from the header's, and
 /// the first line that is not UTF-8. Memory stays at one buffer whatever the file's size.
-pub fn csv_shape(file: &Path) -> std::result::Result<CsvShape, ShapeError> {
+pub fn csv_shape(file: &Path, separator: u8) -> std::result::Result<CsvShape, ShapeError> {
     use std::io::Read;
     let mut reader = std::fs::File::open(file).map_err(ShapeError::Io)?;
-    let mut scan = ShapeScan::default();
+    let mut scan = ShapeScan { separator, ..ShapeScan::default() };
     let mut buffer = vec![0u8; 1 << 20];
     let mut carry: Vec<u8> = Vec::new(); // an incomplete UTF-8 sequence at a chunk's end
     let mut first = true;
@@ -400,6 +410,8 @@ struct ShapeScan {
     header: Vec<u8>,
     /// Bytes after the last record's end.
     pending: bool,
+    /// The field separator (`,` unless sniffed or set otherwise).
+    separator: u8,
 }
 
 impl ShapeScan {
@@ -414,7 +426,7 @@ impl ShapeScan {
                     self.in_quotes = !self.in_quotes;
                     self.has_value = true;
                 }
-                b',' if !self.in_quotes => {
+                b if b == self.separator && !self.in_quotes => {
                     self.fields += 1;
                     self.has_value = true;
                 }
@@ -434,8 +446,11 @@ impl ShapeScan {
         let fields = self.fields + 1;
         if self.records == 0 {
             let line = String::from_utf8_lossy(&self.header).to_string();
-            self.shape.header =
-                super::adapters::text::records(&line).into_iter().next().map(|(_, n)| n).unwrap_or_default();
+            self.shape.header = super::adapters::text::records_with(&line, char::from(self.separator))
+                .into_iter()
+                .next()
+                .map(|(_, n)| n)
+                .unwrap_or_default();
         } else if !self.has_value {
             self.shape.blank.push(self.records);
         } else if fields != self.shape.header.len() {
@@ -554,12 +569,12 @@ mod tests {
         let file = dir.join("t.csv");
         // Row 2 is blank, row 3 short, row 4 has a quoted comma and a quoted newline (3 fields).
         std::fs::write(&file, "a,b,c\n1,2,3\n\n4,5\n\"x,y\",\"p\nq\",z\n").unwrap();
-        let shape = csv_shape(&file).unwrap();
+        let shape = csv_shape(&file, b',').unwrap();
         assert_eq!(shape.header, ["a", "b", "c"]);
         assert_eq!(shape.blank, [2]);
         assert_eq!(shape.ragged, [(3, 2)]);
         std::fs::write(&file, b"a,b\n1,2\n3,M\xfcller\n").unwrap();
-        match csv_shape(&file) {
+        match csv_shape(&file, b',') {
             Err(ShapeError::NotUtf8 { line, looks_like }) => {
                 assert_eq!(line, 3);
                 assert!(looks_like.contains("Windows-1252"));

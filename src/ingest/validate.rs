@@ -15,6 +15,7 @@
 
 use polars::prelude::*;
 
+use super::adapters::text_map;
 use super::parse::{self, EnumReader};
 use super::read::{private, RawTable, ROW};
 use crate::config::InputSpec;
@@ -62,6 +63,8 @@ pub struct Validated {
     pub raw_columns: Vec<String>,
     /// The accepted table's columns, with canonical names.
     accepted: Vec<Expr>,
+    /// Keeps the decoded copy the frame reads, if any, until the rows are collected.
+    pub keep: Option<std::sync::Arc<tempfile::TempPath>>,
 }
 
 impl Validated {
@@ -139,9 +142,43 @@ fn parsed(name: &str) -> String {
     private(&format!("p_{name}"))
 }
 
+/// The input's own spellings made standard, on a text column: its date format or locale
+/// dates, its words for true and false, 15-character Salesforce ids extended.
+fn rewritten(clean: Expr, c: &Spec, input: &InputSpec) -> Expr {
+    match c.kind {
+        Kind::Date if input.date_format.is_some() || input.day_first.is_some() => {
+            let (format, day_first) = (input.date_format.clone(), input.day_first);
+            text_map(clean, move |s| {
+                let from_format = format
+                    .as_deref()
+                    .and_then(|f| chrono::NaiveDate::parse_from_str(s, f).ok())
+                    .map(|d| d.format("%Y-%m-%d").to_string());
+                Some(from_format.unwrap_or_else(|| match day_first {
+                    Some(day_first) => super::adapters::text::iso_date(s, day_first),
+                    None => s.to_string(),
+                }))
+            })
+        }
+        Kind::Bool if input.values.contains_key(c.name) => {
+            let words: std::collections::HashMap<String, String> = input.values[c.name]
+                .iter()
+                .map(|(from, to)| (crate::vocab::normalize_enum(from), to.clone()))
+                .collect();
+            text_map(clean, move |s| {
+                Some(words.get(&crate::vocab::normalize_enum(s)).cloned().unwrap_or_else(|| s.to_string()))
+            })
+        }
+        Kind::Text if input.salesforce_ids && (c.reference.is_some() || c.name.ends_with("_id")) => {
+            text_map(clean, |s| Some(super::salesforce_id(s)))
+        }
+        _ => clean,
+    }
+}
+
 /// Checks every row of `raw` as the input `table`.
 pub fn validate(table: TableId, raw: RawTable, input: &InputSpec, refs: &References) -> Result<Validated> {
     let spec = table.spec();
+    let keep = raw.keep.clone();
     let present = |c: &Spec| raw.schema.contains(source_name(input, c.name));
     check_required_columns(table, &raw, input)?;
 
@@ -150,13 +187,26 @@ pub fn validate(table: TableId, raw: RawTable, input: &InputSpec, refs: &Referen
     let dtype_of = |c: &Spec| raw.schema.get(source_name(input, c.name)).cloned();
     let mut stage = Vec::new();
     for c in spec.columns {
-        let source =
-            if present(c) { col(source_name(input, c.name)) } else { lit(NULL).cast(DataType::String) };
-        let clean = match (c.kind, dtype_of(c)) {
+        let source = if present(c) {
+            col(source_name(input, c.name))
+        } else if input.row_id && spec.id == Some(c.name) {
+            // Sheets without ids: the row number is the id.
+            concat_str([lit("row-"), col(ROW).cast(DataType::String)], "", false)
+        } else {
+            lit(NULL).cast(DataType::String)
+        };
+        let text_source = dtype_of(c).filter(|_| present(c)).is_none_or(|d| d == DataType::String);
+        let mut clean = match (c.kind, dtype_of(c)) {
             (Kind::Text, _) => parse::map_expr(source, parse::clean_text, DataType::String),
-            (_, Some(dtype)) if dtype != DataType::String => source,
+            (_, Some(dtype)) if dtype != DataType::String && present(c) => source,
             _ => source.map(parse::clean, |_, f| Ok(f.clone())),
         };
+        if text_source {
+            clean = rewritten(clean, c, input);
+        }
+        if let Some(default) = input.defaults.get(c.name) {
+            clean = clean.fill_null(lit(default.clone()));
+        }
         stage.push(clean.alias(cleaned(c.name)));
     }
     let mut frame = raw.frame.with_columns(stage);
@@ -326,7 +376,7 @@ pub fn validate(table: TableId, raw: RawTable, input: &InputSpec, refs: &Referen
 
     let accepted = accepted_columns(table, has_email);
     let raw_columns = raw.file_columns.clone();
-    Ok(Validated { table, frame, checks, raw_columns, accepted })
+    Ok(Validated { table, frame, checks, raw_columns, accepted, keep })
 }
 
 /// The canonical columns of an accepted row, with the spec's defaults filled in.
@@ -377,7 +427,9 @@ fn check_required_columns(table: TableId, raw: &RawTable, input: &InputSpec) -> 
             found.join(", ")
         ))
     };
-    for c in spec.columns.iter().filter(|c| c.required) {
+    let supplied =
+        |c: &Spec| input.defaults.contains_key(c.name) || (input.row_id && spec.id == Some(c.name));
+    for c in spec.columns.iter().filter(|c| c.required && !supplied(c)) {
         if !raw.schema.contains(source_name(input, c.name)) {
             return Err(missing(source_name(input, c.name)));
         }

@@ -156,6 +156,15 @@ impl Format {
     }
 }
 
+/// true/false, yes/no, 1/0, y/n in any case.
+pub fn parse_bool(text: &str) -> Option<bool> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "true" | "yes" | "1" | "y" => Some(true),
+        "false" | "no" | "0" | "n" => Some(false),
+        _ => None,
+    }
+}
+
 /// An enumeration value ignoring case, `-`, `_` and spaces: how input spellings are matched.
 pub fn normalize_enum(text: &str) -> String {
     text.chars().filter(|c| !matches!(c, '-' | '_' | ' ')).flat_map(char::to_lowercase).collect()

@@ -22,6 +22,7 @@ use std::sync::Arc;
 
 use polars::prelude::*;
 
+use super::prepare::TextOptions;
 use super::read::{self, RawTable, ROW};
 use crate::config::InputSpec;
 use crate::error::{nearest, Error, Result};
@@ -191,7 +192,7 @@ pub fn open(table: TableId, input: &InputSpec) -> Result<Option<(RawTable, Input
 
 /// A vendor file that is a plain table (any format), read as text.
 fn read_table(table: TableId, input: &InputSpec) -> Result<VendorFrame> {
-    let raw = read::open(table.name(), &input.path, &input.written)?;
+    let raw = read::open(table.name(), &input.path, &input.written, &TextOptions::of(input))?;
     let frame = raw
         .frame
         .select(
@@ -259,7 +260,7 @@ fn map(
             })
         };
         let Some(expr) = source else { continue };
-        let fixed = fix_text(expr, column.kind, recipe, input.day_first);
+        let fixed = fix_text(expr, column.kind, recipe, input.day_first.unwrap_or(false));
         derived.push(fixed.alias(mapped(column.name)));
         canonical_columns.insert(column.name.to_string(), mapped(column.name));
     }
@@ -279,6 +280,7 @@ fn map(
         file_columns: columns,
         frame,
         malformed: Vec::new(),
+        keep: None,
     };
     let input = InputSpec {
         columns: canonical_columns,
@@ -377,8 +379,8 @@ fn header_names(file: &Path, extension: &str) -> Vec<String> {
             .and_then(|line| serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&line).ok())
             .map(|object| object.keys().cloned().collect())
             .unwrap_or_default(),
-        _ => {
-            read::open("input", file, &file.to_string_lossy()).map(|raw| raw.file_columns).unwrap_or_default()
-        }
+        _ => read::open("input", file, &file.to_string_lossy(), &TextOptions::default())
+            .map(|raw| raw.file_columns)
+            .unwrap_or_default(),
     }
 }

@@ -104,7 +104,12 @@ impl Events {
 
 /// Rolls raw events up to daily usage rows.
 pub fn events(shape: Events, table: TableId, input: &InputSpec) -> Result<(RawTable, InputSpec)> {
-    let raw = read::open(table.name(), &input.path, &input.written)?;
+    let raw = read::open(
+        table.name(),
+        &input.path,
+        &input.written,
+        &crate::ingest::prepare::TextOptions::of(input),
+    )?;
     let (user, time, event, vendor) = match shape {
         Events::Mixpanel => {
             // JSON lines arrive flattened (`properties.time`); Parquet keeps a struct.
@@ -185,6 +190,7 @@ pub fn events(shape: Events, table: TableId, input: &InputSpec) -> Result<(RawTa
         file_columns: vendor.iter().map(|c| c.to_string()).collect(),
         frame,
         malformed: Vec::new(),
+        keep: raw.keep,
     };
     Ok((raw, InputSpec { columns, format: Some(Format::Vendor(shape.layout())), ..input.clone() }))
 }

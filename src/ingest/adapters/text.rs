@@ -6,6 +6,11 @@
 /// BOM), each with the 1-based line it starts on. Blank lines are kept as empty records so
 /// that callers can find section breaks.
 pub fn records(text: &str) -> Vec<(usize, Vec<String>)> {
+    records_with(text, ',')
+}
+
+/// [`records`] with another field separator (`;`, a tab).
+pub fn records_with(text: &str, separator: char) -> Vec<(usize, Vec<String>)> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut out = Vec::new();
     let (mut record, mut field, mut quoted) = (Vec::new(), String::new(), false);
@@ -20,7 +25,7 @@ pub fn records(text: &str) -> Vec<(usize, Vec<String>)> {
                 chars.next();
             }
             ('"', _) => quoted = !quoted,
-            (',', false) => record.push(std::mem::take(&mut field)),
+            (c, false) if c == separator => record.push(std::mem::take(&mut field)),
             ('\r', false) if chars.peek() == Some(&'\n') => {}
             ('\n', false) => {
                 record.push(std::mem::take(&mut field));
