@@ -71,6 +71,10 @@ pub struct InputSpec {
     /// 15-character Salesforce ids are extended to their 18-character form (always on for the
     /// Salesforce layouts).
     pub salesforce_ids: bool,
+    /// Reference column -> a column of the referenced table whose value the file carries
+    /// instead of the id (`lookup = { account_id = "account_name" }`). A value that is already
+    /// an id stays; one that matches no row, or two, is left as written and rejected.
+    pub lookup: BTreeMap<String, String>,
 }
 
 /// One row filter of `[inputs.x] where`: keeps the rows whose `column` (a column of the file)
@@ -461,6 +465,8 @@ struct RawInput {
     row_id: bool,
     #[serde(default)]
     salesforce_ids: bool,
+    #[serde(default)]
+    lookup: BTreeMap<Spanned<String>, Spanned<String>>,
 }
 
 /// `where = "IsDeleted != true"` or `where = { Title = "Customer Success Manager" }` (a list
@@ -782,6 +788,31 @@ impl RawInput {
             column_named(&key)?;
             defaults.insert(key.into_inner(), value);
         }
+        let mut lookup = BTreeMap::new();
+        for (key, by) in self.lookup {
+            let Some(to) = column_named(&key)?.reference else {
+                return Err(located(
+                    key.span(),
+                    format!("`inputs.{name}.lookup.{}`: lookups apply to reference columns", key.get_ref()),
+                ));
+            };
+            let target = to.table().spec();
+            if target.column(by.get_ref()).is_none() {
+                let hint = nearest(by.get_ref(), target.columns.iter().map(|c| c.name))
+                    .map(|n| format!("; did you mean `{n}`?"))
+                    .unwrap_or_default();
+                return Err(located(
+                    by.span(),
+                    format!(
+                        "`inputs.{name}.lookup.{}` = {:?} is not a column of {}{hint}",
+                        key.get_ref(),
+                        by.get_ref(),
+                        target.name
+                    ),
+                ));
+            }
+            lookup.insert(key.into_inner(), by.into_inner());
+        }
         if self.row_id && spec.id.is_none() {
             return Err(Error::config(format!(
                 "`inputs.{name}.row_id`: {name} has no id column; row ids apply to tables with one"
@@ -802,6 +833,7 @@ impl RawInput {
             defaults,
             row_id: self.row_id,
             salesforce_ids: self.salesforce_ids,
+            lookup,
         })
     }
 }

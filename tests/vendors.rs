@@ -27,6 +27,9 @@ fn pipeline(name: &str, overrides: &[(&str, String)]) -> PathBuf {
         inputs.push((table.to_string(), value.clone()));
     }
     let mut text = String::from("as_of = \"2026-10-31\"\nout = \"out\"\n\n[inputs]\n");
+    inputs.sort_by_key(|(t, _)| {
+        ["csms", "accounts", "contacts", "opportunities", "advocacy_activities"].iter().position(|x| x == t)
+    });
     for (table, value) in inputs {
         text.push_str(&format!("{table} = {value}\n"));
     }
@@ -104,6 +107,80 @@ fn salesforce_data_export() {
     for t in ["csms", "accounts", "contacts", "opportunities"] {
         assert!(rejects(&loaded, t).is_empty(), "{t}: {:?}", rejects(&loaded, t));
     }
+}
+
+/// A Salesforce org as Data Loader exports it (`tests/data/vendors/salesforce_org/`): API
+/// field names, 18-character ids, `IsDeleted` rows from the recycle bin (a duplicate of Ann
+/// with her email and a newer `CreatedDate`, a deleted Closed Won deal, a deleted account),
+/// `User.csv` with every user of the org and `FirstName`/`LastName` but no `Name`, a blank
+/// `Type`; and a contacts report in Windows-1252 with 15-character ids.
+#[test]
+fn a_salesforce_org_export_loads_without_hand_editing() {
+    let org =
+        |f: &str| format!("{{ path = {}, format = \"salesforce\" }}", file(&format!("salesforce_org/{f}")));
+    let vendor = [
+        ("csms", org("User.csv")),
+        ("accounts", org("Account.csv")),
+        ("contacts", org("Contact.csv")),
+        (
+            "opportunities",
+            format!(
+                "{{ path = {}, format = \"salesforce\", defaults = {{ opportunity_type = \"new_business\" }} }}",
+                file("salesforce_org/Opportunity.csv")
+            ),
+        ),
+        (
+            "advocacy_activities",
+            format!("{{ path = {}, salesforce_ids = true }}", file("salesforce_org/twin_activities.csv")),
+        ),
+    ];
+    let twin = [
+        ("csms", file("salesforce_org/twin_csms.csv")),
+        ("accounts", file("salesforce_org/twin_accounts.csv")),
+        ("contacts", file("salesforce_org/twin_contacts.csv")),
+        ("opportunities", file("salesforce_org/twin_opportunities.csv")),
+        (
+            "advocacy_activities",
+            format!("{{ path = {}, salesforce_ids = true }}", file("salesforce_org/twin_activities.csv")),
+        ),
+    ];
+    let loaded =
+        same_as_twin("salesforce-org", &vendor, &twin, &["csms", "accounts", "contacts", "opportunities"]);
+    for t in ["csms", "accounts", "contacts", "opportunities", "advocacy_activities"] {
+        assert!(rejects(&loaded, t).is_empty(), "{t}: {:?}", rejects(&loaded, t));
+    }
+    // The skipped rows are said, not silent: 1 deleted account, 1 contact, 1 deal; 3 users
+    // who own no account.
+    let notes = loaded.notes.join("\n");
+    for expected in [
+        "accounts: 1 row skipped by `where` (IsDeleted != true)",
+        "contacts: 1 row skipped by `where` (IsDeleted != true)",
+        "opportunities: 1 row skipped by `where` (IsDeleted != true)",
+        "csms: 3 Salesforce users own no account",
+    ] {
+        assert!(notes.contains(expected), "{expected}: {notes}");
+    }
+
+    // The report's 15-character ids meet the data export's 18-character ones.
+    let report = [
+        ("csms", org("User.csv")),
+        ("accounts", org("Account.csv")),
+        (
+            "contacts",
+            format!(
+                "{{ path = {}, format = \"salesforce_report\" }}",
+                file("salesforce_org/contacts_report.csv")
+            ),
+        ),
+        ("opportunities", file("salesforce_org/twin_opportunities.csv")),
+    ];
+    let twin = [
+        ("csms", file("salesforce_org/twin_csms.csv")),
+        ("accounts", file("salesforce_org/twin_accounts.csv")),
+        ("contacts", file("salesforce_org/twin_contacts_report.csv")),
+        ("opportunities", file("salesforce_org/twin_opportunities.csv")),
+    ];
+    same_as_twin("salesforce-org-report", &report, &twin, &["contacts"]);
 }
 
 #[test]

@@ -22,6 +22,7 @@ use crate::calendar::{epoch_days, Window};
 use crate::config::{self, normalize, InputSpec, Pipeline};
 use crate::error::{self, Error, Result};
 use crate::vocab::schema::TableId;
+use crate::vocab::{Format, Layout};
 use validate::{References, Validated};
 
 /// The accepted rows of every configured table, typed and with canonical column names.
@@ -112,6 +113,9 @@ pub fn load(pipeline: &Pipeline, usage_window: Window, progress: &dyn Fn(&str)) 
     let mut accepted: BTreeMap<TableId, DataFrame> = BTreeMap::new();
     let mut quality = Vec::new();
     let mut notes = Vec::new();
+    // Salesforce's User.csv lists every user (admins, integration users, sales): without a
+    // `where`, the CSMs are the users who own an account.
+    let mut salesforce_users = false;
 
     for (table, input) in &pipeline.inputs {
         progress(&format!("reading {}", table.name()));
@@ -125,6 +129,7 @@ pub fn load(pipeline: &Pipeline, usage_window: Window, progress: &dyn Fn(&str)) 
         };
         let files = raw.files.clone();
         let (raw, skipped) = filtered(*table, raw, &input)?;
+        let raw = looked_up(*table, raw, &input, &accepted)?;
         if let Some(note) = skipped {
             notes.push(note);
         }
@@ -165,6 +170,15 @@ pub fn load(pipeline: &Pipeline, usage_window: Window, progress: &dyn Fn(&str)) 
             _ => {}
         }
         accepted.insert(*table, rows);
+        if *table == TableId::Csms {
+            salesforce_users = input.format == Some(Format::Vendor(Layout::Salesforce))
+                && pipeline.input(TableId::Csms).is_some_and(|i| i.filters.is_empty());
+        }
+        if *table == TableId::Accounts && salesforce_users {
+            if let Some(note) = keep_account_owners(&mut accepted, &mut quality)? {
+                notes.push(note);
+            }
+        }
     }
 
     let mut take = |t: TableId| accepted.remove(&t);
@@ -191,6 +205,42 @@ pub fn load(pipeline: &Pipeline, usage_window: Window, progress: &dyn Fn(&str)) 
         job_changes: take(TableId::JobChanges),
     };
     Ok(Loaded { tables, quality, notes })
+}
+
+/// Keeps the CSMs that some accepted account names; the others are skipped like `where`
+/// rows (not data, not rejects), and counted in a note.
+fn keep_account_owners(
+    accepted: &mut BTreeMap<TableId, DataFrame>,
+    quality: &mut [TableQuality],
+) -> Result<Option<String>> {
+    let (Some(csms), Some(accounts)) = (accepted.get(&TableId::Csms), accepted.get(&TableId::Accounts))
+    else {
+        return Ok(None);
+    };
+    let owners = accounts.clone().lazy().select([col("csm_id")]).filter(col("csm_id").is_not_null());
+    let kept = csms
+        .clone()
+        .lazy()
+        .join(
+            owners.unique(None, UniqueKeepStrategy::First),
+            [col("csm_id")],
+            [col("csm_id")],
+            JoinArgs::new(JoinType::Semi),
+        )
+        .collect()?;
+    let dropped = csms.height() - kept.height();
+    accepted.insert(TableId::Csms, kept);
+    if dropped == 0 {
+        return Ok(None);
+    }
+    if let Some(q) = quality.iter_mut().find(|q| q.table == TableId::Csms) {
+        q.rows_read -= dropped as u64;
+    }
+    Ok(Some(format!(
+        "csms: {dropped} Salesforce user{} own no account (administrators, integration users, sales) and \
+         are not CSMs; set [inputs.csms] where to choose the CSMs yourself",
+        if dropped == 1 { "" } else { "s" }
+    )))
 }
 
 /// The 18-character, case-safe form of a 15-character Salesforce id (the form data exports
@@ -257,6 +307,55 @@ fn filtered(
         )
     });
     Ok((raw, note))
+}
+
+/// Rewrites reference columns that carry another key of the referenced table (a company
+/// name, a person's email) to that table's id, by `[inputs.x] lookup`. A value that is an id
+/// already stays; a key that matches no accepted row, or more than one, stays as written, so
+/// the row is rejected with the file's own value.
+fn looked_up(
+    table: TableId,
+    mut raw: read::RawTable,
+    input: &InputSpec,
+    accepted: &BTreeMap<TableId, DataFrame>,
+) -> Result<read::RawTable> {
+    for (column, by) in &input.lookup {
+        let Some(target) = table.spec().column(column).and_then(|c| c.reference).map(|r| r.table()) else {
+            continue;
+        };
+        let (Some(rows), Some(id)) = (accepted.get(&target), target.spec().id) else { continue };
+        let source = input.columns.get(column).map_or(column.as_str(), String::as_str).to_string();
+        if !raw.schema.contains(source.as_str()) {
+            continue;
+        }
+        let key = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+        let id_values = rows.column(id)?.cast(&DataType::String)?;
+        let key_values = rows.column(by)?.cast(&DataType::String)?;
+        let ids: std::collections::HashSet<String> =
+            id_values.str()?.iter().flatten().map(str::to_string).collect();
+        let mut by_key: std::collections::HashMap<String, Option<String>> = std::collections::HashMap::new();
+        for (id, value) in id_values.str()?.iter().zip(key_values.str()?.iter()) {
+            if let (Some(id), Some(value)) = (id, value) {
+                by_key
+                    .entry(key(value))
+                    .and_modify(|found| {
+                        if found.as_deref() != Some(id) {
+                            *found = None; // two rows share the key: ambiguous
+                        }
+                    })
+                    .or_insert_with(|| Some(id.to_string()));
+            }
+        }
+        let rewrite = move |s: &str| {
+            if ids.contains(s) {
+                return Some(s.to_string());
+            }
+            Some(by_key.get(&key(s)).cloned().flatten().unwrap_or_else(|| s.to_string()))
+        };
+        raw.frame =
+            raw.frame.with_column(adapters::text_map(col(source.as_str()), rewrite).alias(source.as_str()));
+    }
+    Ok(raw)
 }
 
 /// Whether a row passes one filter (a blank cell equals nothing).

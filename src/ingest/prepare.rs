@@ -213,6 +213,52 @@ pub fn decoded(file: &Path, encoding: Option<&'static Encoding>) -> Result<Strin
     Ok(text.trim_start_matches('\u{feff}').to_string())
 }
 
+/// The first 64 KiB of a file as text (decompressed and decoded as [`decoded`] would), for
+/// recognising a layout without reading a large file whole.
+pub fn head_text(file: &Path) -> String {
+    let Ok(opened) = std::fs::File::open(file) else { return String::new() };
+    let mut bytes = Vec::new();
+    let limit = 64 * 1024;
+    let read = if is_gzip(file) {
+        flate2::read::MultiGzDecoder::new(opened).take(limit).read_to_end(&mut bytes)
+    } else {
+        opened.take(limit).read_to_end(&mut bytes)
+    };
+    if read.is_err() {
+        return String::new();
+    }
+    // A multi-byte character cut at the limit must not make the head look like Windows-1252.
+    let mut end = bytes.len();
+    while end > 0 && end + 4 > bytes.len() && std::str::from_utf8(&bytes[..end]).is_err() {
+        end -= 1;
+    }
+    let usable = if std::str::from_utf8(&bytes[..end]).is_ok() { &bytes[..end] } else { &bytes[..] };
+    let (text, _, _) = detect(usable).decode(usable);
+    text.trim_start_matches('\u{feff}').to_string()
+}
+
+/// The column names of a CSV-like file's header: its first record, separator sniffed.
+pub fn csv_header(file: &Path, skip_rows: usize) -> Vec<String> {
+    let head = head_text(file);
+    let head = skip_lines(&head, skip_rows);
+    let first = head.lines().next().unwrap_or_default();
+    let separator = char::from(sniff(first));
+    super::adapters::text::records_with(head, separator)
+        .into_iter()
+        .next()
+        .map(|(_, names)| names.iter().map(|n| n.trim().to_string()).collect())
+        .unwrap_or_default()
+}
+
+/// A text export's records (`text::records`), decoded, with the input's separator or the one
+/// its first line uses.
+pub fn records_of(file: &Path, input: &crate::config::InputSpec) -> Result<Vec<(usize, Vec<String>)>> {
+    let text = decoded(file, input.encoding)?;
+    let text = skip_lines(&text, input.skip_rows);
+    let separator = input.delimiter.unwrap_or_else(|| sniff(text.lines().next().unwrap_or_default()));
+    Ok(super::adapters::text::records_with(text, char::from(separator)))
+}
+
 /// The encoding of `bytes` when none is given.
 pub fn detect(bytes: &[u8]) -> &'static Encoding {
     if let Some((encoding, _)) = Encoding::for_bom(bytes) {

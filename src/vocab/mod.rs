@@ -119,8 +119,8 @@ impl Layout {
     pub fn tables(self) -> &'static [schema::TableId] {
         use schema::TableId::*;
         match self {
-            Layout::Salesforce => &[Csms, Accounts, Contacts, Opportunities],
-            Layout::SalesforceReport | Layout::Hubspot => &[Accounts, Contacts, Opportunities],
+            Layout::Salesforce | Layout::Hubspot => &[Csms, Accounts, Contacts, Opportunities],
+            Layout::SalesforceReport => &[Accounts, Contacts, Opportunities],
             Layout::Zoom => &[WebinarAttendance],
             Layout::Qualtrics | Layout::SurveyMonkey | Layout::SurveyCsv => &[NpsResponses],
             Layout::Pendo | Layout::Amplitude | Layout::Mixpanel => &[Usage],

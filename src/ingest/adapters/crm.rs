@@ -83,10 +83,17 @@ pub fn salesforce(table: TableId) -> Recipe {
     let (signature, sources, values): (&'static [&'static str], Vec<(&'static str, Source)>, _) = match table
     {
         TableId::Csms => (
-            &["Id", "Name"],
+            &["Id"],
             vec![
                 ("csm_id", Source::Column(&["Id"])),
                 ("csm_name", Source::Column(&["Name"])),
+                (
+                    "csm_name",
+                    Source::Derived {
+                        needs: &["FirstName", "LastName"],
+                        expr: full_name("FirstName", "LastName"),
+                    },
+                ),
                 ("team", Source::Column(&["Department", "UserRole.Name", "Title"])),
             ],
             vec![],
@@ -229,6 +236,29 @@ pub fn salesforce_report(table: TableId) -> Recipe {
 pub fn hubspot(table: TableId) -> Recipe {
     let (signature, sources, values): (&'static [&'static str], Vec<(&'static str, Source)>, _) = match table
     {
+        TableId::Csms => (
+            &["Email"],
+            vec![
+                ("csm_id", Source::Column(&["User ID", "Email"])),
+                ("csm_name", Source::Column(&["Name"])),
+                (
+                    "csm_name",
+                    Source::Derived {
+                        needs: &["First name", "Last name"],
+                        expr: full_name("First name", "Last name"),
+                    },
+                ),
+                (
+                    "csm_name",
+                    Source::Derived {
+                        needs: &["First Name", "Last Name"],
+                        expr: full_name("First Name", "Last Name"),
+                    },
+                ),
+                ("team", Source::Column(&["Primary team", "Primary Team", "Team", "Teams"])),
+            ],
+            vec![],
+        ),
         TableId::Accounts => (
             &["Record ID", "Company name"],
             vec![
@@ -238,16 +268,20 @@ pub fn hubspot(table: TableId) -> Recipe {
                 ("industry", Source::Column(&["Industry"])),
                 ("region", Source::Column(&["Region", "Country/Region"])),
                 ("csm_id", Source::Column(&["Customer Success Manager", "CSM", "Company owner"])),
-                ("customer_since", Source::Column(&["Became a Customer Date"])),
+                (
+                    "customer_since",
+                    Source::Column(&["Became a Customer Date", "Customer Since", "Customer since"]),
+                ),
                 ("churned_on", Source::Column(&["Churn Date", "Churned Date"])),
                 ("arr", Source::Column(&["ARR", "Annual recurring revenue"])),
             ],
             vec![],
         ),
         TableId::Contacts => (
-            &["Record ID", "Associated Company IDs"],
+            &["Record ID"],
             vec![
                 ("contact_id", Source::Column(&["Record ID"])),
+                ("account_id", Source::Column(&["Primary Associated Company ID", "Associated Company ID"])),
                 (
                     "account_id",
                     Source::Derived {
@@ -302,9 +336,7 @@ pub fn read_report(input: &InputSpec) -> Result<VendorFrame> {
     let mut header: Vec<String> = Vec::new();
     let mut rows = Vec::new();
     for file in &files {
-        let text = std::fs::read_to_string(file)
-            .map_err(|e| Error::input(format!("input ({}) cannot be read: {e}", file.display())))?;
-        let mut records = text::records(&text).into_iter();
+        let mut records = crate::ingest::prepare::records_of(file, input)?.into_iter();
         let Some((_, names)) = records.find(|(_, r)| !r.is_empty()) else { continue };
         let names = text::trimmed(&names);
         if header.is_empty() {

@@ -80,7 +80,7 @@ pub fn def(layout: Layout) -> LayoutDef {
         Layout::SalesforceReport => LayoutDef {
             priority: 0,
             detect: |p| {
-                let text = std::fs::read_to_string(p.file).unwrap_or_default();
+                let text = crate::ingest::prepare::decoded(p.file, None).unwrap_or_default();
                 text.contains("Grand Totals") || text.contains("salesforce.com, inc.")
             },
             read: Mapped {
@@ -90,7 +90,12 @@ pub fn def(layout: Layout) -> LayoutDef {
         },
         Layout::Hubspot => LayoutDef {
             priority: 1,
-            detect: |p| p.has("Record ID"),
+            // Object exports have `Record ID`; the users export (Settings > Users & Teams) has
+            // names and emails only.
+            detect: |p| {
+                p.has("Record ID")
+                    || (p.has("Email") && (p.has("First name") || p.has("First Name")) && !p.has("Id"))
+            },
             read: Mapped { frame: read_table, recipe: |table, _| crm::hubspot(table) },
         },
         Layout::Zoom => LayoutDef {
@@ -221,16 +226,30 @@ fn map(
     let columns: Vec<String> =
         vendor.frame.get_column_names().iter().map(|c| c.to_string()).filter(|c| c != ROW).collect();
     let has = |name: &str| columns.iter().any(|c| c == name);
-    let missing: Vec<&str> = recipe.signature.iter().copied().filter(|c| !has(c)).collect();
+    // A signature column the user's `columns` replaces (by mapping the canonical column it
+    // would fill) is not missing: the user's map wins over the layout's expectations.
+    let replaced = |name: &str| {
+        recipe.sources.iter().any(|(canonical, source)| {
+            input.columns.contains_key(*canonical)
+                && match source {
+                    Source::Column(names) => names.contains(&name),
+                    Source::Derived { needs, .. } => needs.contains(&name),
+                    Source::Found { column, .. } => column == name,
+                }
+        })
+    };
+    let missing: Vec<&str> = recipe.signature.iter().copied().filter(|c| !has(c) && !replaced(c)).collect();
     if !missing.is_empty() {
         return Err(Error::input(format!(
-            "input `{}` ({}): expected the {} layout, which has the columns {}; missing {}; found columns: {}",
+            "input `{}` ({}): expected the {} layout, which has the columns {}; missing {}; found columns: {}. \
+             If the file names them otherwise, map them with [inputs.{}.columns]",
             table.name(),
             input.written,
             layout,
             recipe.signature.join(", "),
             missing.join(", "),
-            columns.join(", ")
+            columns.join(", "),
+            table.name()
         )));
     }
     let spec = table.spec();
@@ -277,18 +296,49 @@ fn map(
     let raw = RawTable {
         files: vendor.files,
         schema: schema.as_ref().clone().into_iter().filter(|(n, _)| n.as_str() != ROW).collect(),
-        file_columns: columns,
+        file_columns: columns.clone(),
         frame,
         malformed: Vec::new(),
         keep: None,
     };
-    let input = InputSpec {
+    let mut input = InputSpec {
         columns: canonical_columns,
         values,
         format: Some(Format::Vendor(layout)),
         ..input.clone()
     };
+    layout_defaults(layout, table, &mut input, &has);
     Ok((raw, input))
+}
+
+/// What a layout does by default where the vendor's meaning is unambiguous; the pipeline's own
+/// settings win. Salesforce: records in the recycle bin (`IsDeleted`) are not data, and
+/// 15-character report ids are extended to the 18-character ids of data exports. HubSpot:
+/// a company's owner is a person's name, looked up in the users export.
+fn layout_defaults(layout: Layout, table: TableId, input: &mut InputSpec, has: &dyn Fn(&str) -> bool) {
+    match layout {
+        Layout::Salesforce | Layout::SalesforceReport => {
+            input.salesforce_ids = true;
+            if has("IsDeleted") && !input.filters.iter().any(|f| f.column == "IsDeleted") {
+                input.filters.push(crate::config::Filter {
+                    column: "IsDeleted".into(),
+                    keep_equal: false,
+                    values: vec!["true".into()],
+                });
+            }
+        }
+        Layout::Hubspot if table == TableId::Accounts => {
+            input.lookup.entry("csm_id".into()).or_insert_with(|| "csm_name".into());
+        }
+        Layout::Hubspot
+        | Layout::Zoom
+        | Layout::Qualtrics
+        | Layout::SurveyMonkey
+        | Layout::SurveyCsv
+        | Layout::Pendo
+        | Layout::Amplitude
+        | Layout::Mixpanel => {}
+    }
 }
 
 /// The layout's text fixes for a column of the given kind: `--` and blanks are empty; locale
@@ -355,9 +405,7 @@ fn detect(table: TableId, input: &InputSpec) -> Result<Option<Layout>> {
     if canonical {
         return Ok(None);
     }
-    let head = std::fs::read(first)
-        .map(|b| String::from_utf8_lossy(&b[..b.len().min(4096)]).to_string())
-        .unwrap_or_default();
+    let head: String = crate::ingest::prepare::head_text(first).chars().take(4096).collect();
     let probe = Probe { file: first, names: &names, head: &head };
     let mut candidates: Vec<(u8, Layout)> = Layout::ALL
         .iter()
@@ -372,7 +420,7 @@ fn detect(table: TableId, input: &InputSpec) -> Result<Option<Layout>> {
 /// keys; Parquet and Arrow: the schema).
 fn header_names(file: &Path, extension: &str) -> Vec<String> {
     match extension {
-        "csv" => read::csv_header(file).unwrap_or_default(),
+        "csv" | "tsv" | "txt" | "gz" => crate::ingest::prepare::csv_header(file, 0),
         "jsonl" | "ndjson" => std::fs::read_to_string(file)
             .ok()
             .and_then(|text| text.lines().next().map(str::to_string))

@@ -9,10 +9,9 @@
 
 use polars::prelude::*;
 
-use super::text;
 use super::{frame_from_records, text_map, Recipe, Source, VendorFrame};
 use crate::config::InputSpec;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::ingest::read::{self, ROW};
 
 /// Reads a survey export whose header spans several rows; keeps the question texts.
@@ -22,10 +21,7 @@ pub fn read_with_header_rows(extra: usize, input: &InputSpec) -> Result<VendorFr
     let mut labels: Vec<String> = Vec::new();
     let mut rows = Vec::new();
     for file in &files {
-        let text = std::fs::read_to_string(file).map_err(|e| {
-            Error::input(format!("input `nps_responses` ({}) cannot be read: {e}", file.display()))
-        })?;
-        let records = text::records(&text);
+        let records = crate::ingest::prepare::records_of(file, input)?;
         if records.len() <= extra {
             continue;
         }

@@ -37,10 +37,7 @@ pub fn read(input: &InputSpec) -> Result<VendorFrame> {
     ];
     let mut rows: Vec<(usize, Vec<(String, String)>)> = Vec::new();
     for file in &files {
-        let text = std::fs::read_to_string(file).map_err(|e| {
-            Error::input(format!("input `webinar_attendance` ({}) cannot be read: {e}", file.display()))
-        })?;
-        let records = text::records(&text);
+        let records = crate::ingest::prepare::records_of(file, input)?;
         let webinar = webinar_line(&records).ok_or_else(|| {
             Error::input(format!(
                 "input `webinar_attendance` ({}): expected a Zoom attendee report with a line under \
