@@ -216,10 +216,16 @@ fn zoom_attendee_reports_in_a_folder() {
     let loaded = same_as_twin("zoom", &vendor, &twin, &["webinar_attendance"]);
     let webinars = table(&loaded, "webinar_attendance");
     // Bob joined twice (29 + 25 minutes): one merged row; the registrant who never joined
-    // (`--`) is registered and not attended.
-    assert_eq!(webinars.height(), 7);
+    // (`--` join time) is registered and not attended; Cat walked in (`--` registration
+    // time): attended, not registered; Ann the panelist is registered. The two host rows are
+    // the company's own staff: skipped and noted, not rejected. 7 rows read, 6 after merging.
+    assert_eq!(webinars.height(), 6);
     let q = loaded.quality.iter().find(|q| q.table.name() == "webinar_attendance").unwrap();
-    assert_eq!((q.rows_read, q.rows_rejected), (8, 0));
+    assert_eq!((q.rows_read, q.rows_rejected), (7, 0));
+    assert!(loaded
+        .notes
+        .iter()
+        .any(|n| n.contains("webinar_attendance: 2 rows skipped by `where` (Section != host)")));
 }
 
 #[test]

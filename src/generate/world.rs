@@ -601,8 +601,9 @@ fn webinars(world: &mut World, rng: &mut Rng) {
             } else {
                 "attendee"
             };
-            // Panelists are invited, not registered: they count as attendances only.
-            let registered = registered && role == "attendee";
+            // Panelists are invited: Zoom lists them without a registration, which reads as the
+            // spec's default, registered.
+            let registered = registered || role == "panelist";
             let minutes = if attended { f64::from(rng.range(10, 60) as i32) } else { 0.0 };
             let by_email = rng.chance(0.2);
             let row = |minutes| Attendance {

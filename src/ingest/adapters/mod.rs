@@ -314,7 +314,8 @@ fn map(
 /// What a layout does by default where the vendor's meaning is unambiguous; the pipeline's own
 /// settings win. Salesforce: records in the recycle bin (`IsDeleted`) are not data, and
 /// 15-character report ids are extended to the 18-character ids of data exports. HubSpot:
-/// a company's owner is a person's name, looked up in the users export.
+/// a company's owner is a person's name, looked up in the users export. Zoom: the host's rows
+/// are skipped (staff, not customers).
 fn layout_defaults(layout: Layout, table: TableId, input: &mut InputSpec, has: &dyn Fn(&str) -> bool) {
     match layout {
         Layout::Salesforce | Layout::SalesforceReport => {
@@ -330,8 +331,17 @@ fn layout_defaults(layout: Layout, table: TableId, input: &mut InputSpec, has: &
         Layout::Hubspot if table == TableId::Accounts => {
             input.lookup.entry("csm_id".into()).or_insert_with(|| "csm_name".into());
         }
+        Layout::Zoom => {
+            // The host is the company's own staff, not a customer contact.
+            if has("Section") && !input.filters.iter().any(|f| f.column == "Section") {
+                input.filters.push(crate::config::Filter {
+                    column: "Section".into(),
+                    keep_equal: false,
+                    values: vec![crate::vocab::Role::Host.as_str().into()],
+                });
+            }
+        }
         Layout::Hubspot
-        | Layout::Zoom
         | Layout::Qualtrics
         | Layout::SurveyMonkey
         | Layout::SurveyCsv

@@ -124,26 +124,27 @@ pub fn recipe() -> Recipe {
             ("webinar_title", Source::Column(&["Topic"])),
             ("held_on", Source::Column(&["Actual Start Time"])),
             ("email", Source::Column(&["Email"])),
+            // An attendee registered when the report gives a registration time; `--` is a
+            // walk-in (joined without registering). Panelists are registered, as the spec's
+            // default for rows without the column.
             (
                 "registered",
                 Source::Derived {
                     needs: &["Section", "Registration Time"],
-                    expr: when(
-                        col("Section").eq(Role::Attendee.lit()).and(col("Registration Time").is_not_null()),
-                    )
-                    .then(lit("true"))
-                    .otherwise(lit("false")),
+                    expr: {
+                        let time = col("Registration Time");
+                        let walk_in = time.clone().is_null().or(time
+                            .clone()
+                            .str()
+                            .strip_chars(lit(NULL))
+                            .eq(lit("--")));
+                        when(col("Section").eq(Role::Attendee.lit()).and(walk_in))
+                            .then(lit("false"))
+                            .otherwise(lit("true"))
+                    },
                 },
             ),
-            (
-                "registered",
-                Source::Derived {
-                    needs: &["Section"],
-                    expr: when(col("Section").eq(Role::Attendee.lit()))
-                        .then(lit("true"))
-                        .otherwise(lit("false")),
-                },
-            ),
+            ("registered", Source::Derived { needs: &["Section"], expr: lit("true") }),
             ("attended", Source::Column(&["Attended"])),
             ("minutes_attended", Source::Column(&["Time in Session (minutes)", "Duration (Minutes)"])),
             ("role", Source::Column(&["Section"])),
