@@ -23,6 +23,7 @@ pub mod vocab;
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
+use polars::prelude::DataFrame;
 
 use calendar::Calendar;
 use config::Pipeline;
@@ -105,7 +106,8 @@ struct Outcome {
 fn load(plan: &Plan, stages: &Stages) -> Result<(ingest::Loaded, Vec<String>)> {
     let usage_window = metrics::usage_window(&plan.calendar, &plan.pipeline.settings);
     let loaded = ingest::load(&plan.pipeline, usage_window, &|stage| stages.begin(stage))?;
-    let warnings = freshness_warnings(&loaded.tables, &plan.calendar);
+    let mut warnings = freshness_warnings(&loaded.tables, &plan.calendar);
+    warnings.extend(empty_column_warnings(&loaded.tables));
     for warning in &warnings {
         stages.warn(warning);
     }
@@ -116,7 +118,7 @@ fn load(plan: &Plan, stages: &Stages) -> Result<(ingest::Loaded, Vec<String>)> {
 fn compute(
     plan: &Plan,
     loaded: ingest::Loaded,
-    warnings: Vec<String>,
+    mut warnings: Vec<String>,
     hashes: &Hashes,
     stages: &Stages,
 ) -> Result<Outcome> {
@@ -135,6 +137,10 @@ fn compute(
     }
     let mut computed = metrics::compute(&loaded.tables, calendar, pipeline, &|stage| stages.begin(stage))?;
     computed.tables.extend(metrics::quality_tables(&loaded.quality, &computed.findings)?);
+    if let Some(warning) = empty_population_warning(&loaded.tables, &computed, calendar)? {
+        stages.warn(&warning);
+        warnings.push(warning);
+    }
     stages.begin("rendering reports");
     for (path, contents) in report::render(&computed, calendar, pipeline, hashes, &warnings)? {
         bundle.add_file(path, contents);
@@ -246,6 +252,52 @@ fn freshness_warnings(tables: &ingest::Tables, calendar: &Calendar) -> Vec<Strin
         )],
         _ => Vec::new(),
     }
+}
+
+/// Columns the metrics stand on that are empty in every accepted row: a run that would
+/// otherwise look like a quiet program (every CSM at 0 accounts, no health scores) says why.
+fn empty_column_warnings(tables: &ingest::Tables) -> Vec<String> {
+    let checks: [(&DataFrame, &str, &str, &str); 3] = [
+        (
+            &tables.accounts,
+            "accounts",
+            "customer_since",
+            "no account is a customer, so no contact has a health score or a CSQA",
+        ),
+        (&tables.accounts, "accounts", "csm_id", "no account has a CSM, so every CSM has 0 accounts"),
+        (&tables.accounts, "accounts", "arr", "ARR is unknown everywhere, so ARR sums are 0"),
+    ];
+    checks
+        .iter()
+        .filter(|(df, _, column, _)| {
+            df.height() > 0 && df.column(column).is_ok_and(|c| c.null_count() == c.len())
+        })
+        .map(|(df, table, column, effect)| {
+            format!(
+                "{table}.{column} is empty in all {} accepted rows: {effect}; if the export has it under \
+                 another name, map it with [inputs.{table}.columns]",
+                df.height()
+            )
+        })
+        .collect()
+}
+
+/// An empty health population (no active contact at an active customer on D) while contacts
+/// were read: every people metric would be empty.
+fn empty_population_warning(
+    tables: &ingest::Tables,
+    computed: &metrics::Computed,
+    calendar: &Calendar,
+) -> Result<Option<String>> {
+    let health = computed.get(metrics::OutputTable::ContactHealth)?;
+    Ok((health.height() == 0 && tables.contacts.height() > 0).then(|| {
+        format!(
+            "no contact is active at an account that is a customer on {}: contact_health, csqa and the \
+             CSM numbers are empty although {} contacts were read; check accounts.customer_since and churned_on",
+            report::format::day(calendar.as_of),
+            tables.contacts.height()
+        )
+    }))
 }
 
 /// A message naming every table that rejects more than `limit` of its rows, if any does.

@@ -270,3 +270,49 @@ fn where_on_a_column_the_file_lacks_names_it() {
     assert!(message.contains("`where` names the column `IsDelete`"), "{message}");
     assert!(message.contains("contacts.csv"), "{message}");
 }
+
+#[test]
+fn a_run_that_finds_no_customers_says_so_loudly() {
+    // The companies export calls it "Customer Since Date": the optional column is absent, so
+    // without a warning every CSM would show 0 customers and the board would look quiet.
+    let data = MiniData::new();
+    let accounts = data
+        .tables
+        .iter()
+        .find(|(t, _)| *t == "accounts")
+        .unwrap()
+        .1
+        .replace("customer_since", "Customer Since Date");
+    let p = data.set("accounts", &accounts).write("exports-no-customers");
+    let output = cli(&["run", p.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let message = stderr(&output);
+    assert!(message.contains("accounts.customer_since is empty in all 2 accepted rows"), "{message}");
+    assert!(message.contains("no contact is active at an account that is a customer"), "{message}");
+    let out = p.parent().unwrap().join("out");
+    let run_json = std::fs::read_to_string(out.join("run.json")).unwrap();
+    assert!(run_json.contains("accounts.customer_since is empty"), "{run_json}");
+    let board = std::fs::read_to_string(out.join("board.md")).unwrap();
+    assert!(board.contains("accounts.customer\\_since is empty"), "{board}");
+}
+
+#[test]
+fn a_layout_column_the_file_lacks_is_noted() {
+    let p = MiniData::new().write("exports-layout-note");
+    let dir = p.parent().unwrap();
+    // A HubSpot companies export without the ARR property.
+    std::fs::write(
+        dir.join("companies.csv"),
+        "Record ID,Company name,Industry,Company owner,Became a Customer Date\n\
+         A1,Acme,Software,Sam One,2024-01-15\nA2,Beta,Retail,Sue Two,2025-01-01\n",
+    )
+    .unwrap();
+    edit(&p, "accounts = \"accounts.csv\"", "accounts = { path = \"companies.csv\", format = \"hubspot\" }");
+    let out = run(&p);
+    let run_json = std::fs::read_to_string(out.join("run.json")).unwrap();
+    assert!(run_json.contains("accounts (hubspot layout): the file has no column for"), "{run_json}");
+    assert!(run_json.contains("arr (looked for ARR, Annual recurring revenue)"), "{run_json}");
+    // The owner's name was looked up to the CSM's id.
+    let scorecard = std::fs::read_to_string(out.join("data/csm_scorecard.csv")).unwrap();
+    assert!(scorecard.lines().any(|l| l.starts_with("S1,Sam One,A,1,")), "{scorecard}");
+}

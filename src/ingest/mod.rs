@@ -128,6 +128,7 @@ pub fn load(pipeline: &Pipeline, usage_window: Window, progress: &dyn Fn(&str)) 
             ),
         };
         let files = raw.files.clone();
+        notes.extend(raw.notes.iter().cloned());
         let (raw, skipped) = filtered(*table, raw, &input)?;
         let raw = looked_up(*table, raw, &input, &accepted)?;
         if let Some(note) = skipped {

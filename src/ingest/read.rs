@@ -91,6 +91,8 @@ pub struct RawTable {
     /// The decoded temporary copy the frame reads, if the file needed one (see
     /// `ingest::prepare`); it is removed when the last holder is dropped.
     pub keep: Option<std::sync::Arc<tempfile::TempPath>>,
+    /// What opening found worth saying (a layout's optional column the file lacks).
+    pub notes: Vec<String>,
 }
 
 /// Opens `path` (a file, a folder, or a glob) for the input `table`.
@@ -186,7 +188,7 @@ pub fn open(table: &str, path: &Path, written: &str, options: &TextOptions) -> R
         frame = frame.rename(renames.0, renames.1, true);
     }
     let file_columns = file_schema.iter_names().map(|n| n.to_string()).collect();
-    Ok(RawTable { files, schema: file_schema, file_columns, frame, malformed, keep })
+    Ok(RawTable { files, schema: file_schema, file_columns, frame, malformed, keep, notes: Vec::new() })
 }
 
 /// Runs a polars read. A corrupt Parquet file can make polars panic (a page header out of

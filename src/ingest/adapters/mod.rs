@@ -253,6 +253,7 @@ fn map(
         )));
     }
     let spec = table.spec();
+    let mut absent = Vec::new();
     let mut derived = Vec::new();
     let mut canonical_columns = BTreeMap::new();
     for column in spec.columns {
@@ -278,7 +279,22 @@ fn map(
                 Source::Found { column, expr } => has(column).then(|| expr.clone()),
             })
         };
-        let Some(expr) = source else { continue };
+        let Some(expr) = source else {
+            let known: Vec<&str> = recipe
+                .sources
+                .iter()
+                .filter(|(c, _)| *c == column.name)
+                .flat_map(|(_, source)| match source {
+                    Source::Column(names) => names.to_vec(),
+                    Source::Derived { needs, .. } => needs.to_vec(),
+                    Source::Found { .. } => Vec::new(),
+                })
+                .collect();
+            if !known.is_empty() {
+                absent.push(format!("{} (looked for {})", column.name, known.join(", ")));
+            }
+            continue;
+        };
         let fixed = fix_text(expr, column.kind, recipe, input.day_first.unwrap_or(false));
         derived.push(fixed.alias(mapped(column.name)));
         canonical_columns.insert(column.name.to_string(), mapped(column.name));
@@ -300,6 +316,17 @@ fn map(
         frame,
         malformed: Vec::new(),
         keep: None,
+        notes: if absent.is_empty() {
+            Vec::new()
+        } else {
+            vec![format!(
+                "{} ({layout} layout): the file has no column for {}; those values are empty. Map them with \
+                 [inputs.{}.columns] if the export names them otherwise",
+                table.name(),
+                absent.join("; "),
+                table.name()
+            )]
+        },
     };
     let mut input = InputSpec {
         columns: canonical_columns,

@@ -191,6 +191,7 @@ pub fn events(shape: Events, table: TableId, input: &InputSpec) -> Result<(RawTa
         frame,
         malformed: Vec::new(),
         keep: raw.keep,
+        notes: Vec::new(),
     };
     Ok((raw, InputSpec { columns, format: Some(Format::Vendor(shape.layout())), ..input.clone() }))
 }
