@@ -129,6 +129,7 @@ pub struct Settings {
     pub program: ProgramSettings,
     pub quality: QualitySettings,
     pub reports: ReportSettings,
+    pub currency: CurrencySettings,
 }
 
 /// `[health]`: the advocate health score (SPEC.md 3.1).
@@ -365,6 +366,17 @@ impl Default for QualitySettings {
     }
 }
 
+/// `[currency]`: amounts in several currencies (Salesforce `CurrencyIsoCode`) converted to
+/// one reporting currency. Without rates, an input in more than one currency is an error.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct CurrencySettings {
+    /// The reporting currency's code (`"USD"`): amounts in it, or with no currency, are kept.
+    pub reporting: Option<String>,
+    /// Code -> reporting-currency units per unit (`{ EUR = 1.08, GBP = 1.27 }`).
+    pub rates: BTreeMap<String, f64>,
+}
+
 /// `[reports]`: how the reports look.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -412,6 +424,8 @@ struct RawPipeline {
     quality: QualitySettings,
     #[serde(default)]
     reports: ReportSettings,
+    #[serde(default)]
+    currency: CurrencySettings,
 }
 
 /// `as_of` may be written as a string (`"2026-10-31"`) or a TOML date (`2026-10-31`).
@@ -568,6 +582,7 @@ impl Pipeline {
             program: raw.program,
             quality: raw.quality,
             reports: raw.reports,
+            currency: raw.currency,
         };
         if let Some(templates) = settings.reports.templates.take() {
             let folder = normalize(&base_dir.join(templates));
@@ -858,6 +873,17 @@ impl Settings {
                 "health.tiers",
                 "[health.tiers] must satisfy champion >= advocate >= neutral".into(),
             ));
+        }
+        for (code, rate) in &self.currency.rates {
+            if !(rate.is_finite() && *rate > 0.0) {
+                return Err((
+                    "currency.rates",
+                    format!("`currency.rates.{code}` is {rate}; expected a number above 0"),
+                ));
+            }
+        }
+        if !self.currency.rates.is_empty() && self.currency.reporting.is_none() {
+            return Err(("currency", "[currency] has rates but no `reporting` currency".into()));
         }
         if self.candidates.tenure_min_days > self.candidates.tenure_max_days {
             return Err((

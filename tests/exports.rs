@@ -316,3 +316,30 @@ fn a_layout_column_the_file_lacks_is_noted() {
     let scorecard = std::fs::read_to_string(out.join("data/csm_scorecard.csv")).unwrap();
     assert!(scorecard.lines().any(|l| l.starts_with("S1,Sam One,A,1,")), "{scorecard}");
 }
+
+#[test]
+fn mixed_currencies_are_converted_by_rates_or_refused() {
+    // Salesforce multi-currency orgs export `CurrencyIsoCode` beside each amount.
+    let deals = "opportunity_id,account_id,opportunity_type,stage,amount,created_on,closed_on,lead_source,referrer_contact_id,currency\n\
+                 O1,A2,new_business,won,5000,2024-11-01,2025-01-01,Referral,C1,USD\n\
+                 O2,A1,expansion,won,1000,2026-05-01,2026-06-01,,,EUR\n";
+    let p = MiniData::new().set("opportunities", deals).write("exports-currency");
+    let output = cli(&["run", p.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let message = stderr(&output);
+    assert!(
+        message.contains("opportunities.amount is in several currencies: EUR (1 rows), USD (1 rows)"),
+        "{message}"
+    );
+
+    let text =
+        std::fs::read_to_string(&p).unwrap() + "\n[currency]\nreporting = \"USD\"\nrates = { EUR = 1.1 }\n";
+    std::fs::write(&p, text).unwrap();
+    let out = run(&p);
+    // 1000 EUR at 1.1 = 1100 USD, won in June 2026: the T12M won amount is 1100.
+    let summary = std::fs::read_to_string(out.join("data/influence_summary.csv")).unwrap();
+    let t12m = summary.lines().find(|l| l.starts_with("t12m,")).unwrap();
+    assert!(t12m.contains(",1,1100.0,") || t12m.contains(",1,1100,"), "{t12m}");
+    let run_json = std::fs::read_to_string(out.join("run.json")).unwrap();
+    assert!(run_json.contains("opportunities.amount: converted to USD"), "{run_json}");
+}

@@ -182,6 +182,13 @@ pub fn load(pipeline: &Pipeline, usage_window: Window, progress: &dyn Fn(&str)) 
         }
     }
 
+    for (table, column) in [(TableId::Accounts, "arr"), (TableId::Opportunities, "amount")] {
+        if let Some(rows) = accepted.get_mut(&table) {
+            if let Some(note) = in_reporting_currency(table, rows, column, &pipeline.settings.currency)? {
+                notes.push(note);
+            }
+        }
+    }
     let mut take = |t: TableId| accepted.remove(&t);
     let required = |t: TableId, df: Option<DataFrame>| {
         df.ok_or_else(|| Error::internal(format!("required table {} was not loaded", t.name())))
@@ -206,6 +213,58 @@ pub fn load(pipeline: &Pipeline, usage_window: Window, progress: &dyn Fn(&str)) 
         job_changes: take(TableId::JobChanges),
     };
     Ok(Loaded { tables, quality, notes })
+}
+
+/// Converts `column` to the reporting currency by `[currency]`, when the rows carry a
+/// `currency`. Mixed currencies without rates, or a currency without a rate, are an error:
+/// adding euros to dollars would give a number that looks right and is not.
+fn in_reporting_currency(
+    table: TableId,
+    rows: &mut DataFrame,
+    column: &str,
+    settings: &config::CurrencySettings,
+) -> Result<Option<String>> {
+    let codes = rows.column("currency")?.str()?.clone();
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for code in codes.iter().flatten() {
+        *counts.entry(code.trim().to_uppercase()).or_default() += 1;
+    }
+    let reporting = settings.reporting.as_deref().map(str::to_uppercase);
+    let foreign: Vec<(&String, &usize)> =
+        counts.iter().filter(|(code, _)| Some(code.as_str()) != reporting.as_deref()).collect();
+    if foreign.is_empty() || (reporting.is_none() && counts.len() == 1) {
+        return Ok(None);
+    }
+    let listed = || counts.iter().map(|(c, n)| format!("{c} ({n} rows)")).collect::<Vec<_>>().join(", ");
+    if settings.rates.is_empty() {
+        return Err(Error::input(format!(
+            "{}.{column} is in several currencies: {}; add a [currency] table to the pipeline file with \
+             `reporting = \"USD\"` and `rates = {{ EUR = 1.08 }}` (reporting-currency units per unit)",
+            table.name(),
+            listed()
+        )));
+    }
+    let rates: std::collections::HashMap<String, f64> =
+        settings.rates.iter().map(|(code, rate)| (code.to_uppercase(), *rate)).collect();
+    if let Some((missing, _)) = foreign.iter().find(|(code, _)| !rates.contains_key(code.as_str())) {
+        return Err(Error::config(format!(
+            "{}.{column} has amounts in {missing}, which `currency.rates` does not list; it lists {}",
+            table.name(),
+            settings.rates.keys().cloned().collect::<Vec<_>>().join(", ")
+        )));
+    }
+    let factor: Float64Chunked = codes
+        .iter()
+        .map(|code| Some(code.map_or(1.0, |c| rates.get(&c.trim().to_uppercase()).copied().unwrap_or(1.0))))
+        .collect();
+    let converted = (rows.column(column)?.as_materialized_series() * &factor.into_series())?;
+    rows.with_column(converted.with_name(column.into()).into_column())?;
+    Ok(Some(format!(
+        "{}.{column}: converted to {} at [currency] rates ({})",
+        table.name(),
+        reporting.unwrap_or_default(),
+        listed()
+    )))
 }
 
 /// Keeps the CSMs that some accepted account names; the others are skipped like `where`

@@ -197,6 +197,8 @@ static ACCOUNTS: TableSpec = TableSpec {
         col("customer_since", Date, O),
         col("churned_on", Date, O),
         col("arr", Float, O),
+        // Not in SPEC.md's table: the currency of `arr` when an export mixes currencies.
+        col("currency", Text, O),
     ],
     id: Some("account_id"),
     contact_or_email: false,
@@ -229,6 +231,8 @@ static OPPORTUNITIES: TableSpec = TableSpec {
         col("closed_on", Date, O),
         col("lead_source", Text, O),
         reference("referrer_contact_id", O, Ref::Contact),
+        // Not in SPEC.md's table: the currency of `amount` when an export mixes currencies.
+        col("currency", Text, O),
     ],
     id: Some("opportunity_id"),
     contact_or_email: false,

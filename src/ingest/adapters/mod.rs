@@ -290,7 +290,8 @@ fn map(
                     Source::Found { .. } => Vec::new(),
                 })
                 .collect();
-            if !known.is_empty() {
+            // Only multi-currency orgs export a currency: its absence is normal.
+            if !known.is_empty() && column.name != "currency" {
                 absent.push(format!("{} (looked for {})", column.name, known.join(", ")));
             }
             continue;
