@@ -278,6 +278,20 @@ fn raw_event_streams_roll_up_and_keep_unreadable_events() {
 }
 
 #[test]
+fn survey_exports_as_real_surveys_are_built() {
+    // A Qualtrics 0-10 question built as a plain question (no `_NPS_GROUP` column) is found
+    // by its text; a SurveyMonkey web-link collector carries the CRM id in Custom Data 1 and
+    // no email.
+    for (name, vendor, twin) in [
+        ("qualtrics-plain", layout("surveys/qualtrics_plain_question.csv", "qualtrics"), "twins/nps_qualtrics.csv"),
+        ("surveymonkey-weblink", layout("surveys/surveymonkey_weblink.csv", "surveymonkey"), "twins/nps_surveymonkey_weblink.csv"),
+    ] {
+        let loaded = same_as_twin(name, &[("nps_responses", vendor)], &[("nps_responses", file(twin))], &["nps_responses"]);
+        assert!(rejects(&loaded, "nps_responses").is_empty(), "{name}: {:?}", rejects(&loaded, "nps_responses"));
+    }
+}
+
+#[test]
 fn a_file_that_does_not_match_its_layout_says_what_was_expected() {
     let p = pipeline("wrong-layout", &[("opportunities", layout("base/opportunities.csv", "salesforce"))]);
     let output = cli(&["validate", p.to_str().unwrap()]);

@@ -410,28 +410,30 @@ fn accepted_columns(table: TableId, has_email: bool) -> Vec<Expr> {
 /// the nearest name.
 fn check_required_columns(table: TableId, raw: &RawTable, input: &InputSpec) -> Result<()> {
     let spec = table.spec();
-    let found: Vec<&str> = raw.schema.iter_names().map(|n| n.as_str()).collect();
-    let missing = |name: &str| -> Error {
+    // The file's own columns: what a user can map (never a layout's internal ones).
+    let found: Vec<&str> = raw.file_columns.iter().map(String::as_str).collect();
+    let missing = |canonical: &str| -> Error {
+        let source = source_name(input, canonical);
+        let internal = source.starts_with(super::read::PRIVATE);
+        let name = if internal { canonical } else { source };
         let hint = nearest(name, found.iter().copied())
             .map(|n| format!("; the nearest is `{n}`"))
             .unwrap_or_default();
-        let mapped = if name != source_name(input, name) {
-            format!(" (mapped from `{}`)", source_name(input, name))
-        } else {
-            String::new()
-        };
+        let mapped = if name != canonical { format!(" (mapped from `{name}`)") } else { String::new() };
         Error::input(format!(
-            "input `{}` ({}): required column `{name}`{mapped} is missing; found columns: {}{hint}",
+            "input `{}` ({}): required column `{canonical}`{mapped} is missing; found columns: {}{hint}. \
+             If the file has it under another name, map it: [inputs.{}.columns] {canonical} = \"<column in the file>\"",
             table.name(),
             input.written,
-            found.join(", ")
+            found.join(", "),
+            table.name()
         ))
     };
     let supplied =
         |c: &Spec| input.defaults.contains_key(c.name) || (input.row_id && spec.id == Some(c.name));
     for c in spec.columns.iter().filter(|c| c.required && !supplied(c)) {
         if !raw.schema.contains(source_name(input, c.name)) {
-            return Err(missing(source_name(input, c.name)));
+            return Err(missing(c.name));
         }
     }
     if spec.contact_or_email

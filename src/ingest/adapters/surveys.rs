@@ -56,7 +56,11 @@ pub fn qualtrics(vendor: &VendorFrame) -> Recipe {
         |i: usize| vendor.labels.get(i.saturating_sub(1)).map(|l| l.to_lowercase()).unwrap_or_default();
     // The frame's first column is the row number, so column i of `names` is label i - 1.
     let position = |name: &str| names.iter().position(|n| n == name);
-    let score = names.iter().find(|n| names.contains(&format!("{n}_NPS_GROUP"))).cloned();
+    // The NPS question has a `_NPS_GROUP` twin when it was built as Qualtrics' NPS question
+    // type; a plain 0-10 question is found by its text instead.
+    let score = names.iter().find(|n| names.contains(&format!("{n}_NPS_GROUP"))).cloned().or_else(|| {
+        (1..names.len()).find(|&i| label(i).contains("recommend")).map(|i| names[i].clone())
+    });
     let comment = score.as_deref().and_then(position).and_then(|start| {
         (start + 1..names.len()).find(|&i| {
             let l = label(i);
@@ -102,6 +106,8 @@ pub fn surveymonkey(vendor: &VendorFrame) -> Recipe {
     });
     let mut sources = vec![
         ("response_id", Source::Column(&["Respondent ID"])),
+        // Where a web-link collector carries the CRM id (`?c=<id>`): Custom Data 1.
+        ("contact_id", Source::Column(&["Custom Data 1", "Custom Data"])),
         ("email", Source::Column(&["Email Address"])),
         ("responded_on", Source::Column(&["End Date", "Start Date"])),
     ];
