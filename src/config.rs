@@ -75,6 +75,8 @@ pub struct InputSpec {
     /// instead of the id (`lookup = { account_id = "account_name" }`). A value that is already
     /// an id stays; one that matches no row, or two, is left as written and rejected.
     pub lookup: BTreeMap<String, String>,
+    /// Raw event layouts: a CSV mapping anonymous product ids to a `contact_id` or `email`.
+    pub identities: Option<PathBuf>,
 }
 
 /// One row filter of `[inputs.x] where`: keeps the rows whose `column` (a column of the file)
@@ -481,6 +483,8 @@ struct RawInput {
     salesforce_ids: bool,
     #[serde(default)]
     lookup: BTreeMap<Spanned<String>, Spanned<String>>,
+    #[serde(default)]
+    identities: Option<String>,
 }
 
 /// `where = "IsDeleted != true"` or `where = { Title = "Customer Success Manager" }` (a list
@@ -849,6 +853,7 @@ impl RawInput {
             row_id: self.row_id,
             salesforce_ids: self.salesforce_ids,
             lookup,
+            identities: self.identities.map(|p| normalize(&base_dir.join(p))),
         })
     }
 }

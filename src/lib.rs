@@ -88,6 +88,7 @@ fn plan(options: &RunOptions) -> Result<Plan> {
     protected.extend(pipeline.inputs.iter().map(|(_, input)| input.path.clone()));
     protected.extend(files.iter().flat_map(|(_, f)| f.iter().cloned()));
     protected.extend(pipeline.settings.reports.templates.iter().cloned());
+    protected.extend(pipeline.inputs.iter().filter_map(|(_, input)| input.identities.clone()));
     Ok(Plan { pipeline, calendar, out, files, protected })
 }
 

@@ -102,6 +102,30 @@ impl Events {
     }
 }
 
+/// Anonymous product ids (UUIDs, device ids) mapped to a CRM person by an identity file:
+/// a CSV whose first column is the product's id and whose second is a `contact_id` or an
+/// `email` (as its header says). Ids the file does not list stay as they are.
+fn identified(user: Expr, path: &std::path::Path, input: &InputSpec) -> Result<Expr> {
+    let records = crate::ingest::prepare::records_of(path, input)?;
+    let mut rows = records.into_iter().filter(|(_, r)| !r.is_empty());
+    let (_, header) = rows.next().ok_or_else(|| {
+        crate::error::Error::input(format!("identity map {}: the file is empty", path.display()))
+    })?;
+    let second = header.get(1).map(|h| h.trim().to_lowercase()).unwrap_or_default();
+    if header.len() < 2 || !(second == "contact_id" || second == "email") {
+        return Err(crate::error::Error::input(format!(
+            "identity map {}: expected two columns, the product's id then `contact_id` or `email`; found {}",
+            path.display(),
+            header.join(", ")
+        )));
+    }
+    let map: std::collections::HashMap<String, String> = rows
+        .filter_map(|(_, r)| Some((r.first()?.trim().to_string(), r.get(1)?.trim().to_string())))
+        .filter(|(from, to)| !from.is_empty() && !to.is_empty())
+        .collect();
+    Ok(super::text_map(user, move |s| Some(map.get(s.trim()).cloned().unwrap_or_else(|| s.to_string()))))
+}
+
 /// Rolls raw events up to daily usage rows.
 pub fn events(shape: Events, table: TableId, input: &InputSpec) -> Result<(RawTable, InputSpec)> {
     let raw = read::open(
@@ -151,6 +175,15 @@ pub fn events(shape: Events, table: TableId, input: &InputSpec) -> Result<(RawTa
             col(ROW).min(),
             col(read::private("minute")).n_unique().cast(DataType::Float64).alias(read::private("active")),
             len().cast(DataType::Int64).alias(read::private("events")),
+            // The source's own values, for rejects: the day's first event.
+            col(vendor[1])
+                .sort_by([col(ROW)], SortMultipleOptions::default())
+                .first()
+                .alias(read::private("time")),
+            col(vendor[2])
+                .sort_by([col(ROW)], SortMultipleOptions::default())
+                .first()
+                .alias(read::private("event")),
         ])
         .select([
             col(ROW),
@@ -158,9 +191,9 @@ pub fn events(shape: Events, table: TableId, input: &InputSpec) -> Result<(RawTa
             col(read::private("day")).cast(DataType::String).alias(mapped("date")),
             col(read::private("active")).cast(DataType::String).alias(mapped("active_minutes")),
             col(read::private("events")).cast(DataType::String).alias(mapped("events")),
-            lit(NULL).cast(DataType::String).alias(vendor[0]),
-            lit(NULL).cast(DataType::String).alias(vendor[1]),
-            lit(NULL).cast(DataType::String).alias(vendor[2]),
+            col(vendor[0]),
+            col(read::private("time")).alias(vendor[1]),
+            col(read::private("event")).alias(vendor[2]),
         ]);
     let unreadable = events.filter(readable.not()).select([
         col(ROW),
@@ -172,7 +205,10 @@ pub fn events(shape: Events, table: TableId, input: &InputSpec) -> Result<(RawTa
         col(vendor[1]),
         col(vendor[2]),
     ]);
-    let user = col(mapped("user"));
+    let user = match &input.identities {
+        Some(path) => identified(col(mapped("user")), path, input)?,
+        None => col(mapped("user")),
+    };
     let mut frame = concat([rolled, unreadable], UnionArgs::default())
         .map_err(|e| read::unreadable(table.name(), &input.written, &e))?
         .with_columns([

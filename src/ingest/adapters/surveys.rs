@@ -58,9 +58,11 @@ pub fn qualtrics(vendor: &VendorFrame) -> Recipe {
     let position = |name: &str| names.iter().position(|n| n == name);
     // The NPS question has a `_NPS_GROUP` twin when it was built as Qualtrics' NPS question
     // type; a plain 0-10 question is found by its text instead.
-    let score = names.iter().find(|n| names.contains(&format!("{n}_NPS_GROUP"))).cloned().or_else(|| {
-        (1..names.len()).find(|&i| label(i).contains("recommend")).map(|i| names[i].clone())
-    });
+    let score = names
+        .iter()
+        .find(|n| names.contains(&format!("{n}_NPS_GROUP")))
+        .cloned()
+        .or_else(|| (1..names.len()).find(|&i| label(i).contains("recommend")).map(|i| names[i].clone()));
     let comment = score.as_deref().and_then(position).and_then(|start| {
         (start + 1..names.len()).find(|&i| {
             let l = label(i);
