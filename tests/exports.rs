@@ -343,3 +343,44 @@ fn mixed_currencies_are_converted_by_rates_or_refused() {
     let run_json = std::fs::read_to_string(out.join("run.json")).unwrap();
     assert!(run_json.contains("opportunities.amount: converted to USD"), "{run_json}");
 }
+
+#[test]
+fn a_hand_kept_tracker_names_people_by_email_and_companies_by_name() {
+    let expected = canonical("exports-lookup-canonical");
+    let p = MiniData::new().write("exports-lookup");
+    let dir = p.parent().unwrap();
+    // The advocacy tracker a CS team keeps in a sheet: no ids, people by email (any case).
+    std::fs::write(
+        dir.join("tracker.csv"),
+        "Email,Activity,Status,Asked,Done,Deal\nANN@acme.com ,reference_call,completed,2024-12-01,2024-12-05,O1\n",
+    )
+    .unwrap();
+    edit(
+        &p,
+        "advocacy_activities = \"advocacy_activities.csv\"",
+        "advocacy_activities = { path = \"tracker.csv\", row_id = true, lookup = { contact_id = \"email\" }, columns = { \
+         contact_id = \"Email\", activity_type = \"Activity\", status = \"Status\", requested_on = \"Asked\", \
+         completed_on = \"Done\", opportunity_id = \"Deal\" } }",
+    );
+    // Contacts name their company, not its id.
+    std::fs::write(
+        dir.join("people.csv"),
+        "contact_id,account_id,full_name,email,title,created_on,left_on\n\
+         C1,ACME,Ann Able,ann@acme.com,VP,2024-02-01,\nC2,Beta,Bob Baker,bob@beta.io,CTO,2025-01-01,\n",
+    )
+    .unwrap();
+    edit(
+        &p,
+        "contacts = \"contacts.csv\"",
+        "contacts = { path = \"people.csv\", lookup = { account_id = \"account_name\" } }",
+    );
+    let out = run(&p);
+    // Identical tables but the activity's id (row-1 here, ACT1 in the canonical file).
+    for table in ["contact_health", "csm_scorecard", "influenced_opportunities", "referrers"] {
+        let a = std::fs::read_to_string(expected.join(format!("data/{table}.csv"))).unwrap();
+        let b = std::fs::read_to_string(out.join(format!("data/{table}.csv"))).unwrap();
+        assert_eq!(a, b, "{table}");
+    }
+    let csqa = std::fs::read_to_string(out.join("data/csqa.csv")).unwrap();
+    assert!(csqa.contains("C1,A1,S1,") && csqa.contains(",row-1,reference_call,"), "{csqa}");
+}
