@@ -384,3 +384,19 @@ fn a_hand_kept_tracker_names_people_by_email_and_companies_by_name() {
     let csqa = std::fs::read_to_string(out.join("data/csqa.csv")).unwrap();
     assert!(csqa.contains("C1,A1,S1,") && csqa.contains(",row-1,reference_call,"), "{csqa}");
 }
+
+#[test]
+fn the_example_pipelines_of_each_crm_stack_run_clean() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for stack in ["salesforce_stack", "hubspot_stack"] {
+        let out = common::temp_dir(&format!("exports-{stack}")).join("out");
+        let pipeline = root.join(format!("pipelines/{stack}.toml"));
+        let output = cli(&["run", pipeline.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"]);
+        assert_eq!(output.status.code(), Some(0), "{stack}: {}", stderr(&output));
+        let quality = std::fs::read_to_string(out.join("data/data_quality.csv")).unwrap();
+        assert!(quality.lines().skip(1).all(|l| l.ends_with(",0")), "{stack}: nothing rejected: {quality}");
+        // The CS team's one reference call made Ann a CSQA through the stack's own ids.
+        let csqa = std::fs::read_to_string(out.join("data/csqa.csv")).unwrap();
+        assert_eq!(csqa.lines().count(), 2, "{stack}: {csqa}");
+    }
+}

@@ -209,6 +209,39 @@ fn hubspot_exports() {
     same_as_twin("hubspot", &vendor, &twin, &["accounts", "contacts", "opportunities"]);
 }
 
+/// A HubSpot portal as its exports come (`tests/data/vendors/hubspot_portal/`): numeric record
+/// ids, the users export (names and emails, no ids), companies whose owner is a person's name
+/// and whose date is `Customer Since`, contacts with `Primary Associated Company ID`, a deal
+/// with no type (filled by `defaults`).
+#[test]
+fn a_hubspot_portal_export_loads_without_hand_editing() {
+    let portal =
+        |f: &str| format!("{{ path = {}, format = \"hubspot\" }}", file(&format!("hubspot_portal/{f}")));
+    let vendor = [
+        ("csms", portal("users.csv")),
+        ("accounts", portal("companies.csv")),
+        ("contacts", portal("contacts.csv")),
+        (
+            "opportunities",
+            format!(
+                "{{ path = {}, format = \"hubspot\", defaults = {{ opportunity_type = \"new_business\" }} }}",
+                file("hubspot_portal/deals.csv")
+            ),
+        ),
+    ];
+    let twin = [
+        ("csms", file("hubspot_portal/twin_csms.csv")),
+        ("accounts", file("hubspot_portal/twin_accounts.csv")),
+        ("contacts", file("hubspot_portal/twin_contacts.csv")),
+        ("opportunities", file("hubspot_portal/twin_opportunities.csv")),
+    ];
+    let loaded =
+        same_as_twin("hubspot-portal", &vendor, &twin, &["csms", "accounts", "contacts", "opportunities"]);
+    for t in ["csms", "accounts", "contacts", "opportunities"] {
+        assert!(rejects(&loaded, t).is_empty(), "{t}: {:?}", rejects(&loaded, t));
+    }
+}
+
 #[test]
 fn zoom_attendee_reports_in_a_folder() {
     let vendor = [("webinar_attendance", layout("zoom/reports", "zoom"))];
