@@ -3,7 +3,8 @@
 //! one table by table:
 //! - `salesforce/`: a Salesforce data export (`User`, `Account`, `Contact`, `Opportunity`),
 //!   every field quoted, ISO datetimes with milliseconds and `Z`, custom fields for customer
-//!   since, churn date, ARR, segment, region and the referring contact;
+//!   since, churn date, ARR, segment, region and the referring contact; with the recycle bin
+//!   (`IsDeleted = true` duplicates), users who are not CSMs, and `User.csv` in Windows-1252;
 //! - `advocacy_tracker.csv`: the team's hand-kept spreadsheet, with its own headers and words;
 //! - `zoom/`: one Zoom attendee report per webinar;
 //! - `qualtrics/nps_export.csv`: a Qualtrics export with its three header rows;
@@ -36,7 +37,9 @@ pub fn write(w: &World, options: &Options) -> Result<Vec<(String, usize)>> {
     ];
     let mut counts = Vec::new();
     for (name, rows) in tables {
-        counts.push((name.to_string(), write_csv(&out.join(name), &rows)?));
+        // Salesforce's weekly export and Excel write Windows-1252 where a name needs it.
+        let cp1252 = name == "salesforce/User.csv";
+        counts.push((name.to_string(), write_csv(&out.join(name), &rows, cp1252)?));
     }
     counts.push(("zoom/".to_string(), zoom_reports(w, &out.join("zoom"))?));
     let qualtrics = out.join("qualtrics");
@@ -53,9 +56,11 @@ fn line(fields: &[String]) -> String {
     quoted.join(",") + "\n"
 }
 
-fn write_csv(path: &Path, rows: &[Vec<String>]) -> Result<usize> {
+fn write_csv(path: &Path, rows: &[Vec<String>], cp1252: bool) -> Result<usize> {
     let text: String = rows.iter().map(|r| line(r)).collect();
-    fs::write(path, text).map_err(|e| io_error(path, e))?;
+    let bytes =
+        if cp1252 { encoding_rs::WINDOWS_1252.encode(&text).0.into_owned() } else { text.into_bytes() };
+    fs::write(path, bytes).map_err(|e| io_error(path, e))?;
     Ok(rows.len().saturating_sub(1))
 }
 
@@ -76,15 +81,20 @@ fn strings(values: &[&str]) -> Vec<String> {
     values.iter().map(|s| s.to_string()).collect()
 }
 
+/// Every user of the org, as Salesforce lists them: the CSMs, and an administrator and an
+/// integration user who own no account (the layout skips them).
 fn users(w: &World) -> Vec<Vec<String>> {
     let mut rows = vec![strings(&["Id", "Name", "Department", "IsActive"])];
     rows.extend(w.csms.iter().map(|c| vec![c.id.clone(), c.name.clone(), c.team.to_string(), "true".into()]));
+    rows.push(strings(&["USR-ADMIN", "Zoë Système", "IT", "true"]));
+    rows.push(strings(&["USR-INTEGRATION", "Integration User", "", "true"]));
     rows
 }
 
 fn accounts(w: &World) -> Vec<Vec<String>> {
     let mut rows = vec![strings(&[
         "Id",
+        "IsDeleted",
         "Name",
         "Type",
         "Industry",
@@ -105,6 +115,7 @@ fn accounts(w: &World) -> Vec<Vec<String>> {
         };
         vec![
             a.id.clone(),
+            "false".into(),
             a.name.clone(),
             kind.into(),
             a.industry.into(),
@@ -116,12 +127,31 @@ fn accounts(w: &World) -> Vec<Vec<String>> {
             format!("{:.1}", a.arr),
         ]
     }));
+    recycle_bin(&mut rows, 40);
     rows
+}
+
+/// Adds the recycle bin: a deleted copy of every `every`-th record (a merged duplicate), with
+/// its own id and `IsDeleted = true`. Data exports include them; the layout skips them.
+fn recycle_bin(rows: &mut Vec<Vec<String>>, every: usize) {
+    let deleted: Vec<Vec<String>> = rows
+        .iter()
+        .skip(1)
+        .step_by(every)
+        .map(|row| {
+            let mut copy = row.clone();
+            copy[0] = format!("{}-DELETED", copy[0]);
+            copy[1] = "true".into();
+            copy
+        })
+        .collect();
+    rows.extend(deleted);
 }
 
 fn contacts(w: &World) -> Vec<Vec<String>> {
     let mut rows = vec![strings(&[
         "Id",
+        "IsDeleted",
         "AccountId",
         "FirstName",
         "LastName",
@@ -135,6 +165,7 @@ fn contacts(w: &World) -> Vec<Vec<String>> {
         let (first, last) = c.full_name.split_once(' ').unwrap_or((&c.full_name, ""));
         vec![
             c.id.clone(),
+            "false".into(),
             w.accounts[c.account].id.clone(),
             first.into(),
             last.into(),
@@ -145,12 +176,19 @@ fn contacts(w: &World) -> Vec<Vec<String>> {
             opt_day(c.left_on),
         ]
     }));
+    // A deleted duplicate keeps the email and has a newer CreatedDate: were it read, it would
+    // win email matching and take the live contact's usage, webinars and NPS.
+    recycle_bin(&mut rows, 25);
+    for row in rows.iter_mut().filter(|r| r[1] == "true") {
+        row[8] = "2026-11-01T09:00:00.000Z".into();
+    }
     rows
 }
 
 fn opportunities(w: &World) -> Vec<Vec<String>> {
     let mut rows = vec![strings(&[
         "Id",
+        "IsDeleted",
         "AccountId",
         "Name",
         "Type",
@@ -180,6 +218,7 @@ fn opportunities(w: &World) -> Vec<Vec<String>> {
         let source = super::lead_source(o).unwrap_or_default();
         vec![
             o.id.clone(),
+            "false".into(),
             account.id.clone(),
             format!("{} - {}", account.name, kind),
             kind.into(),
@@ -193,6 +232,8 @@ fn opportunities(w: &World) -> Vec<Vec<String>> {
             o.referrer.map(|c| w.contacts[c].id.clone()).unwrap_or_default(),
         ]
     }));
+    // Deleted deals, Closed Won among them: read, they would inflate won revenue.
+    recycle_bin(&mut rows, 30);
     rows
 }
 
