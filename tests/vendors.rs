@@ -261,6 +261,21 @@ fn zoom_attendee_reports_in_a_folder() {
         .any(|n| n.contains("webinar_attendance: 2 rows skipped by `where` (Section != host)")));
 }
 
+/// A Microsoft Teams attendance report as downloaded (UTF-16 with a BOM, tabs, numbered
+/// sections), recognised without naming a layout: the organizer is staff and skipped, the
+/// presenter a panelist, durations such as `54m 30s` read as minutes.
+#[test]
+fn a_teams_attendance_report_loads_as_downloaded() {
+    let vendor = [("webinar_attendance", file("teams"))];
+    let twin = [("webinar_attendance", file("twins/webinar_attendance_teams.csv"))];
+    let loaded = same_as_twin("teams", &vendor, &twin, &["webinar_attendance"]);
+    assert!(rejects(&loaded, "webinar_attendance").is_empty());
+    assert!(loaded
+        .notes
+        .iter()
+        .any(|n| n.contains("webinar_attendance: 1 row skipped by `where` (Role != Organizer)")));
+}
+
 #[test]
 fn survey_exports() {
     for (name, vendor, twin) in [

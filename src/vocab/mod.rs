@@ -92,6 +92,8 @@ spelled! {
         Hubspot = "hubspot",
         /// Zoom webinar attendee reports.
         Zoom = "zoom",
+        /// Microsoft Teams attendance reports (UTF-16, tabs, numbered sections).
+        Teams = "teams",
         /// A Qualtrics survey export (three header rows).
         Qualtrics = "qualtrics",
         /// A SurveyMonkey export (two header rows).
@@ -121,7 +123,7 @@ impl Layout {
         match self {
             Layout::Salesforce | Layout::Hubspot => &[Csms, Accounts, Contacts, Opportunities],
             Layout::SalesforceReport => &[Accounts, Contacts, Opportunities],
-            Layout::Zoom => &[WebinarAttendance],
+            Layout::Zoom | Layout::Teams => &[WebinarAttendance],
             Layout::Qualtrics | Layout::SurveyMonkey | Layout::SurveyCsv => &[NpsResponses],
             Layout::Pendo | Layout::Amplitude | Layout::Mixpanel => &[Usage],
         }

@@ -13,6 +13,7 @@
 mod crm;
 mod product;
 mod surveys;
+mod teams;
 pub mod text;
 mod zoom;
 
@@ -102,6 +103,11 @@ pub fn def(layout: Layout) -> LayoutDef {
             priority: 0,
             detect: |p| p.head.contains("Webinar ID") && p.head.contains("Attendee"),
             read: Mapped { frame: |_, input| zoom::read(input), recipe: |_, _| zoom::recipe() },
+        },
+        Layout::Teams => LayoutDef {
+            priority: 1,
+            detect: |p| p.head.contains("1. Summary") && p.head.contains("Meeting title"),
+            read: Mapped { frame: |_, input| teams::read(input), recipe: |_, _| teams::recipe() },
         },
         Layout::Qualtrics => LayoutDef {
             priority: 0,
@@ -359,13 +365,15 @@ fn layout_defaults(layout: Layout, table: TableId, input: &mut InputSpec, has: &
         Layout::Hubspot if table == TableId::Accounts => {
             input.lookup.entry("csm_id".into()).or_insert_with(|| "csm_name".into());
         }
-        Layout::Zoom => {
-            // The host is the company's own staff, not a customer contact.
-            if has("Section") && !input.filters.iter().any(|f| f.column == "Section") {
+        Layout::Zoom | Layout::Teams => {
+            // The host (Teams: the organizer) is the company's own staff, not a customer.
+            let column = if layout == Layout::Zoom { "Section" } else { "Role" };
+            let host = if layout == Layout::Zoom { crate::vocab::Role::Host.as_str() } else { "Organizer" };
+            if has(column) && !input.filters.iter().any(|f| f.column == column) {
                 input.filters.push(crate::config::Filter {
-                    column: "Section".into(),
+                    column: column.into(),
                     keep_equal: false,
-                    values: vec![crate::vocab::Role::Host.as_str().into()],
+                    values: vec![host.into()],
                 });
             }
         }
