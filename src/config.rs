@@ -62,6 +62,9 @@ pub struct InputSpec {
     pub delimiter: Option<u8>,
     /// Lines to skip before the header (a title block above the table).
     pub skip_rows: usize,
+    /// Lines right after the header that are not data (labels, units): skipped; row numbers
+    /// count the data rows after them.
+    pub label_rows: usize,
     /// Rows to keep, by the file's own columns (`where = "IsDeleted != true"`).
     pub filters: Vec<Filter>,
     /// Canonical column -> value for blank cells (`defaults = { opportunity_type = "new_business" }`).
@@ -473,6 +476,8 @@ struct RawInput {
     delimiter: Option<Spanned<String>>,
     #[serde(default)]
     skip_rows: usize,
+    #[serde(default)]
+    label_rows: usize,
     #[serde(default, rename = "where")]
     filters: Option<Spanned<RawFilter>>,
     #[serde(default)]
@@ -848,6 +853,7 @@ impl RawInput {
             encoding,
             delimiter,
             skip_rows: self.skip_rows,
+            label_rows: self.label_rows,
             filters,
             defaults,
             row_id: self.row_id,

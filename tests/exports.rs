@@ -400,3 +400,24 @@ fn the_example_pipelines_of_each_crm_stack_run_clean() {
         assert_eq!(csqa.lines().count(), 2, "{stack}: {csqa}");
     }
 }
+
+#[test]
+fn label_rows_under_the_header_are_not_data() {
+    let expected = canonical("exports-labels-canonical");
+    let p = MiniData::new().write("exports-labels");
+    // A survey tool's CSV: the question text and a units row under the header.
+    let nps = "response_id,contact_id,email,responded_on,score,comment\n\
+               Response ID,Contact,Email,Date,How likely are you to recommend us?,Why?\n\
+               ,,,,0-10,\n\
+               R1,C1,,2026-09-01,9,\n";
+    std::fs::write(p.parent().unwrap().join("nps_responses.csv"), nps).unwrap();
+    edit(
+        &p,
+        "nps_responses = \"nps_responses.csv\"",
+        "nps_responses = { path = \"nps_responses.csv\", label_rows = 2 }",
+    );
+    let out = run(&p);
+    assert_same_tables(&expected, &out);
+    let quality = std::fs::read_to_string(out.join("data/data_quality.csv")).unwrap();
+    assert!(quality.contains("nps_responses,nps_responses.csv,1,1,0"), "{quality}");
+}

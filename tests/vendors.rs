@@ -328,7 +328,7 @@ fn raw_event_streams_roll_up_and_keep_unreadable_events() {
 #[test]
 fn survey_exports_as_real_surveys_are_built() {
     // A Qualtrics 0-10 question built as a plain question (no `_NPS_GROUP` column) is found
-    // by its text; a SurveyMonkey web-link collector carries the CRM id in Custom Data 1 and
+    // by its text, in the current and the legacy export; a SurveyMonkey web-link collector carries the CRM id in Custom Data 1 and
     // no email.
     for (name, vendor, twin) in [
         (

@@ -25,11 +25,18 @@ pub struct TextOptions {
     /// `None`: sniffed from the header line.
     pub delimiter: Option<u8>,
     pub skip_rows: usize,
+    /// Lines after the header that are not data.
+    pub label_rows: usize,
 }
 
 impl TextOptions {
     pub fn of(input: &crate::config::InputSpec) -> TextOptions {
-        TextOptions { encoding: input.encoding, delimiter: input.delimiter, skip_rows: input.skip_rows }
+        TextOptions {
+            encoding: input.encoding,
+            delimiter: input.delimiter,
+            skip_rows: input.skip_rows,
+            label_rows: input.label_rows,
+        }
     }
 }
 
@@ -109,6 +116,7 @@ pub fn prepare(
     let single_plain = files.len() == 1
         && !is_gzip(&files[0])
         && options.skip_rows == 0
+        && options.label_rows == 0
         && options.encoding.is_none_or(|e| e == UTF_8)
         && !is_json_array(&files[0]);
     if single_plain && !decode {
@@ -139,6 +147,7 @@ pub fn prepare(
             Format::Csv => {
                 let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
                 let first = first.trim_end_matches('\r');
+                let rest = skip_lines(rest, options.label_rows);
                 let sep = *separator.get_or_insert_with(|| sniff(first));
                 match &header {
                     None => {

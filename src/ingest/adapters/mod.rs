@@ -111,7 +111,10 @@ pub fn def(layout: Layout) -> LayoutDef {
         },
         Layout::Qualtrics => LayoutDef {
             priority: 0,
-            detect: |p| p.has("ResponseId") && p.head.contains("ImportId"),
+            detect: |p| {
+                (p.has("ResponseId") && p.head.contains("ImportId"))
+                    || (p.has("V1") && p.head.contains("ResponseID"))
+            },
             read: Mapped {
                 frame: |_, input| surveys::read_with_header_rows(2, input),
                 recipe: |_, vendor| surveys::qualtrics(vendor),

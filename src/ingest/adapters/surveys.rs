@@ -22,10 +22,18 @@ pub fn read_with_header_rows(extra: usize, input: &InputSpec) -> Result<VendorFr
     let mut rows = Vec::new();
     for file in &files {
         let records = crate::ingest::prepare::records_of(file, input)?;
+        // Qualtrics' legacy exporter: `V1..Vn` names over a row of real names (`ResponseID`,
+        // `ExternalDataReference`, ...), and no third row.
+        let legacy = extra == 2 && is_legacy_qualtrics(&records);
+        let extra = if legacy { 1 } else { extra };
         if records.len() <= extra {
             continue;
         }
-        let names: Vec<String> = records[0].1.iter().map(|f| f.trim().to_string()).collect();
+        let names: Vec<String> = if legacy {
+            records[0].1.iter().zip(&records[1].1).map(|(v, name)| legacy_name(v, name)).collect()
+        } else {
+            records[0].1.iter().map(|f| f.trim().to_string()).collect()
+        };
         if header.is_empty() {
             header = names;
             labels = records[1].1.iter().map(|f| f.trim().to_string()).collect();
@@ -38,6 +46,25 @@ pub fn read_with_header_rows(extra: usize, input: &InputSpec) -> Result<VendorFr
     }
     let frame = frame_from_records(&header, &rows)?;
     Ok(VendorFrame { files, frame, labels })
+}
+
+fn is_legacy_qualtrics(records: &[(usize, Vec<String>)]) -> bool {
+    records.first().is_some_and(|(_, r)| r.first().is_some_and(|f| f.trim() == "V1"))
+        && records.get(1).is_some_and(|(_, r)| r.iter().any(|f| f.trim() == "ResponseID"))
+}
+
+/// A legacy column's name: the real name under a `V<n>` placeholder, the question id (`Q1`)
+/// otherwise.
+fn legacy_name(placeholder: &str, name: &str) -> String {
+    let placeholder = placeholder.trim();
+    let numbered =
+        placeholder.strip_prefix('V').is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    match name.trim() {
+        // The modern spelling, so that one recipe reads both.
+        "ResponseID" if numbered => "ResponseId".to_string(),
+        name if numbered => name.to_string(),
+        _ => placeholder.to_string(),
+    }
 }
 
 /// The leading whole number of an answer such as `10 - Extremely likely`.
@@ -73,7 +100,7 @@ pub fn qualtrics(vendor: &VendorFrame) -> Recipe {
     let mut sources = vec![
         ("response_id", Source::Column(&["ResponseId", "ResponseID"])),
         ("contact_id", Source::Column(&["ExternalReference", "ExternalDataReference"])),
-        ("email", Source::Column(&["RecipientEmail"])),
+        ("email", Source::Column(&["RecipientEmail", "EmailAddress"])),
         ("responded_on", Source::Column(&["RecordedDate", "EndDate"])),
     ];
     if let Some(score) = score {
@@ -83,7 +110,7 @@ pub fn qualtrics(vendor: &VendorFrame) -> Recipe {
         sources.push(("comment", Source::Found { expr: col(names[i].as_str()), column: names[i].clone() }));
     }
     Recipe {
-        signature: &["ResponseId", "RecordedDate"],
+        signature: &["ResponseId"],
         sources,
         values: vec![],
         locale_dates: false,
