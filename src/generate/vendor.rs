@@ -237,7 +237,8 @@ fn opportunities(w: &World) -> Vec<Vec<String>> {
     rows
 }
 
-/// The spreadsheet an advocacy team keeps by hand: its own headers and status words.
+/// The spreadsheet an advocacy team keeps by hand: its own headers and status words, and the
+/// 15-character ids people copy from Salesforce reports.
 fn tracker(w: &World) -> Vec<Vec<String>> {
     let mut rows = vec![strings(&[
         "Activity ID",
@@ -256,15 +257,20 @@ fn tracker(w: &World) -> Vec<Vec<String>> {
         };
         rows.push(vec![
             id,
-            w.contacts[a.contact].id.clone(),
+            report_id(&w.contacts[a.contact].id),
             a.kind.into(),
             status.into(),
             opt_day(a.requested_on),
             opt_day(a.completed_on),
-            a.opportunity.map(|o| w.opportunities[o].id.clone()).unwrap_or_default(),
+            a.opportunity.map(|o| report_id(&w.opportunities[o].id)).unwrap_or_default(),
         ]);
     }
     rows
+}
+
+/// The 15-character form of an id, as Salesforce reports show it.
+fn report_id(id: &str) -> String {
+    id.chars().take(15).collect()
 }
 
 fn job_changes(w: &World) -> Vec<Vec<String>> {

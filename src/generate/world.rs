@@ -155,7 +155,7 @@ pub fn simulate(scale: f64, seed: u64, snapshot: i32) -> World {
         snapshot,
         csms: (0..n_csms)
             .map(|i| Csm {
-                id: format!("S{:04}", i + 1),
+                id: salesforce_style_id("005", i + 1),
                 name: person_name(&mut rng),
                 team: TEAMS[i % TEAMS.len()],
             })
@@ -199,7 +199,7 @@ fn new_account(rng: &mut Rng, i: usize, snapshot: i32) -> Account {
     let domain = format!("{}{}.example", name.split(' ').next().unwrap_or("co").to_lowercase(), i + 1);
     let segment = rng.pick(&["Enterprise", "Mid-Market", "Mid-Market", "SMB", "SMB"]);
     Account {
-        id: format!("A{:06}", i + 1),
+        id: salesforce_style_id("001", i + 1),
         name,
         domain,
         segment,
@@ -269,7 +269,7 @@ fn push_opportunity(
     closed_on: Option<i32>,
     referral: bool,
 ) -> usize {
-    let id = format!("O{:07}", world.opportunities.len() + 1);
+    let id = salesforce_style_id("006", world.opportunities.len() + 1);
     world.opportunities.push(Opportunity {
         id,
         account,
@@ -365,7 +365,7 @@ fn push_contact(
 ) -> usize {
     let first = rng.pick(FIRST);
     let last = rng.pick(LAST);
-    let id = format!("C{:07}", world.contacts.len() + 1);
+    let id = salesforce_style_id("003", world.contacts.len() + 1);
     // A few people appear twice in the CRM with the same address (a re-hire, a duplicate
     // record): email-only rows then resolve by the spec's tie-breaks.
     let email = match world.contacts.last() {
@@ -650,4 +650,19 @@ pub fn usage_on(
     let minutes = ((3.0 + 40.0 * contact.affinity * rng.unit()) * 2.0).round() / 2.0;
     let events = (minutes * (0.5 + rng.unit())).round() as i64;
     Some((minutes, events))
+}
+
+/// An 18-character id shaped like Salesforce's (`003Dn00000000001AAA`-style: the object's key
+/// prefix, then the record number in base 36, then the case-safe suffix), so that generated
+/// exports carry ids as long and as case-sensitive as real ones. Numbers sort in id order.
+pub fn salesforce_style_id(prefix: &str, n: usize) -> String {
+    const DIGITS: &[u8; 36] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let mut body = [b'0'; 10];
+    let mut rest = n;
+    for slot in body.iter_mut().rev() {
+        *slot = DIGITS[rest % 36];
+        rest /= 36;
+    }
+    let short = format!("{prefix}Dn{}", String::from_utf8_lossy(&body));
+    crate::vocab::salesforce_id(&short)
 }

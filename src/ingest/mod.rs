@@ -303,26 +303,7 @@ fn keep_account_owners(
     )))
 }
 
-/// The 18-character, case-safe form of a 15-character Salesforce id (the form data exports
-/// and the API use; reports show 15). Other text is returned unchanged.
-///
-/// Salesforce's suffix: for each 5-character chunk, a 5-bit number whose bit `i` is set when
-/// character `i` is an upper-case letter, written as a character of `A..Z0..5`.
-pub fn salesforce_id(id: &str) -> String {
-    if id.len() != 15 || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return id.to_string();
-    }
-    const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ012345";
-    let mut out = id.to_string();
-    for chunk in id.as_bytes().chunks(5) {
-        let bits = chunk
-            .iter()
-            .enumerate()
-            .fold(0usize, |acc, (i, b)| acc | (usize::from(b.is_ascii_uppercase()) << i));
-        out.push(char::from(ALPHABET[bits]));
-    }
-    out
-}
+pub use crate::vocab::salesforce_id;
 
 /// Applies the input's row filters (its own `where` and its layout's) to the file's rows.
 /// Skipped rows are not data: they are counted in a note for `run.json`, not as rejects.
