@@ -69,8 +69,9 @@ pub struct InputSpec {
     pub filters: Vec<Filter>,
     /// Canonical column -> value for blank cells (`defaults = { opportunity_type = "new_business" }`).
     pub defaults: BTreeMap<String, String>,
-    /// The table's id is made from the row number (`row-17`) when the file has none.
-    pub row_id: bool,
+    /// The table's id is made from the row number (`row-17`, or a pattern's `ACT0000017`)
+    /// when the file has none.
+    pub row_id: Option<RowId>,
     /// 15-character Salesforce ids are extended to their 18-character form (always on for the
     /// Salesforce layouts).
     pub salesforce_ids: bool,
@@ -80,6 +81,31 @@ pub struct InputSpec {
     pub lookup: BTreeMap<String, String>,
     /// Raw event layouts: a CSV mapping anonymous product ids to a `contact_id` or `email`.
     pub identities: Option<PathBuf>,
+}
+
+/// Ids made from row numbers: `prefix` then the 1-based data row, zero-padded to `width`
+/// (`row_id = true` is `row-1`, `row-2`; `row_id = "ACT{:07}"` is `ACT0000001`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowId {
+    pub prefix: String,
+    pub width: usize,
+}
+
+impl RowId {
+    /// `PREFIX{}` or `PREFIX{:0W}`.
+    fn parse(pattern: &str) -> Option<RowId> {
+        let (prefix, rest) = pattern.split_once('{')?;
+        let spec = rest.strip_suffix('}')?;
+        let width = match spec {
+            "" => 0,
+            _ => spec.strip_prefix(":0")?.parse().ok()?,
+        };
+        Some(RowId { prefix: prefix.to_string(), width })
+    }
+
+    pub fn id(&self, row: u32) -> String {
+        format!("{}{:0width$}", self.prefix, row, width = self.width)
+    }
 }
 
 /// One row filter of `[inputs.x] where`: keeps the rows whose `column` (a column of the file)
@@ -483,13 +509,21 @@ struct RawInput {
     #[serde(default)]
     defaults: BTreeMap<Spanned<String>, String>,
     #[serde(default)]
-    row_id: bool,
+    row_id: Option<Spanned<RawRowId>>,
     #[serde(default)]
     salesforce_ids: bool,
     #[serde(default)]
     lookup: BTreeMap<Spanned<String>, Spanned<String>>,
     #[serde(default)]
     identities: Option<String>,
+}
+
+/// `row_id = true` or a pattern such as `"ACT{:07}"`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RawRowId {
+    On(bool),
+    Pattern(String),
 }
 
 /// `where = "IsDeleted != true"` or `where = { Title = "Customer Success Manager" }` (a list
@@ -837,7 +871,26 @@ impl RawInput {
             }
             lookup.insert(key.into_inner(), by.into_inner());
         }
-        if self.row_id && spec.id.is_none() {
+        let row_id = match self.row_id {
+            None => None,
+            Some(spanned) => {
+                let span = spanned.span();
+                match spanned.into_inner() {
+                    RawRowId::On(false) => None,
+                    RawRowId::On(true) => Some(RowId { prefix: "row-".into(), width: 0 }),
+                    RawRowId::Pattern(pattern) => Some(RowId::parse(&pattern).ok_or_else(|| {
+                        located(
+                            span,
+                            format!(
+                                "`inputs.{name}.row_id` = {pattern:?}; expected true or a pattern such as \
+                                 \"ACT{{:07}}\" (a prefix, then {{}} or {{:0<width>}} for the row number)"
+                            ),
+                        )
+                    })?),
+                }
+            }
+        };
+        if row_id.is_some() && spec.id.is_none() {
             return Err(Error::config(format!(
                 "`inputs.{name}.row_id`: {name} has no id column; row ids apply to tables with one"
             )));
@@ -856,7 +909,7 @@ impl RawInput {
             label_rows: self.label_rows,
             filters,
             defaults,
-            row_id: self.row_id,
+            row_id,
             salesforce_ids: self.salesforce_ids,
             lookup,
             identities: self.identities.map(|p| normalize(&base_dir.join(p))),

@@ -421,3 +421,27 @@ fn label_rows_under_the_header_are_not_data() {
     let quality = std::fs::read_to_string(out.join("data/data_quality.csv")).unwrap();
     assert!(quality.contains("nps_responses,nps_responses.csv,1,1,0"), "{quality}");
 }
+
+#[test]
+fn a_row_id_pattern_numbers_rows_with_a_prefix_and_padding() {
+    let p = MiniData::new().write("exports-row-id-pattern");
+    let sheet = "contact_id,activity_type,status,requested_on,completed_on,opportunity_id\n\
+                 C1,reference_call,completed,2024-12-01,2024-12-05,O1\n";
+    std::fs::write(p.parent().unwrap().join("advocacy_activities.csv"), sheet).unwrap();
+    edit(
+        &p,
+        "advocacy_activities = \"advocacy_activities.csv\"",
+        "advocacy_activities = { path = \"advocacy_activities.csv\", row_id = \"ACT{:03}\" }",
+    );
+    let csqa = std::fs::read_to_string(run(&p).join("data/csqa.csv")).unwrap();
+    assert!(csqa.contains(",ACT001,reference_call,"), "{csqa}");
+
+    edit(&p, "row_id = \"ACT{:03}\"", "row_id = \"ACT-n\"");
+    let output = cli(&["run", p.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("`inputs.advocacy_activities.row_id` = \"ACT-n\""),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -145,7 +145,9 @@ format = "salesforce"
 # The advocacy team's spreadsheet: its own headers and status words, mapped without code.
 [inputs.advocacy_activities]
 path = "{prefix}advocacy_tracker.csv"
-columns = {{ activity_id = "Activity ID", contact_id = "Advocate (Contact ID)", activity_type = "Activity", status = "Status", requested_on = "Asked on", completed_on = "Done on", opportunity_id = "Deal ID" }}
+salesforce_ids = true
+row_id = "ACT{{:07}}"
+columns = {{ contact_id = "Advocate (Contact ID)", activity_type = "Activity", status = "Status", requested_on = "Asked on", completed_on = "Done on", opportunity_id = "Deal ID" }}
 
 [inputs.advocacy_activities.values.status]
 "Done" = "completed"

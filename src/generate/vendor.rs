@@ -5,7 +5,8 @@
 //!   every field quoted, ISO datetimes with milliseconds and `Z`, custom fields for customer
 //!   since, churn date, ARR, segment, region and the referring contact; with the recycle bin
 //!   (`IsDeleted = true` duplicates), users who are not CSMs, and `User.csv` in Windows-1252;
-//! - `advocacy_tracker.csv`: the team's hand-kept spreadsheet, with its own headers and words;
+//! - `advocacy_tracker.csv`: the team's hand-kept spreadsheet, with its own headers and words,
+//!   no id column, and 15-character ids copied from Salesforce reports;
 //! - `zoom/`: one Zoom attendee report per webinar;
 //! - `qualtrics/nps_export.csv`: a Qualtrics export with its three header rows;
 //! - `pendo/`: Pendo daily usage rollups as monthly Parquet files (`day` in epoch milliseconds);
@@ -237,26 +238,20 @@ fn opportunities(w: &World) -> Vec<Vec<String>> {
     rows
 }
 
-/// The spreadsheet an advocacy team keeps by hand: its own headers and status words, and the
-/// 15-character ids people copy from Salesforce reports.
+/// The spreadsheet an advocacy team keeps by hand: its own headers and status words, no id
+/// column, and the 15-character ids people copy from Salesforce reports.
 fn tracker(w: &World) -> Vec<Vec<String>> {
-    let mut rows = vec![strings(&[
-        "Activity ID",
-        "Advocate (Contact ID)",
-        "Activity",
-        "Status",
-        "Asked on",
-        "Done on",
-        "Deal ID",
-    ])];
-    for (id, a) in super::activities_in_order(w) {
+    let mut rows =
+        vec![strings(&["Advocate (Contact ID)", "Activity", "Status", "Asked on", "Done on", "Deal ID"])];
+    // No id column, as hand-kept sheets go: row n is the activity `ACT<n>` (the pipeline's
+    // `row_id = "ACT{:07}"`).
+    for (_, a) in super::activities_in_order(w) {
         let status = match a.status {
             "completed" => "Done",
             "pending" => "Asked",
             _ => "Said no",
         };
         rows.push(vec![
-            id,
             report_id(&w.contacts[a.contact].id),
             a.kind.into(),
             status.into(),

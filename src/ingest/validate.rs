@@ -189,9 +189,9 @@ pub fn validate(table: TableId, raw: RawTable, input: &InputSpec, refs: &Referen
     for c in spec.columns {
         let source = if present(c) {
             col(source_name(input, c.name))
-        } else if input.row_id && spec.id == Some(c.name) {
+        } else if let Some(row_id) = input.row_id.clone().filter(|_| spec.id == Some(c.name)) {
             // Sheets without ids: the row number is the id.
-            concat_str([lit("row-"), col(ROW).cast(DataType::String)], "", false)
+            text_map(col(ROW).cast(DataType::String), move |row| Some(row_id.id(row.parse().unwrap_or(0))))
         } else {
             lit(NULL).cast(DataType::String)
         };
@@ -430,7 +430,7 @@ fn check_required_columns(table: TableId, raw: &RawTable, input: &InputSpec) -> 
         ))
     };
     let supplied =
-        |c: &Spec| input.defaults.contains_key(c.name) || (input.row_id && spec.id == Some(c.name));
+        |c: &Spec| input.defaults.contains_key(c.name) || (input.row_id.is_some() && spec.id == Some(c.name));
     for c in spec.columns.iter().filter(|c| c.required && !supplied(c)) {
         if !raw.schema.contains(source_name(input, c.name)) {
             return Err(missing(c.name));
