@@ -319,7 +319,23 @@ pub fn unreadable(table: &str, written: &str, err: &PolarsError) -> Error {
 fn polars_message(err: &PolarsError) -> String {
     let text = err.to_string();
     let first = text.lines().next().unwrap_or("").trim();
-    first.replace(PRIVATE, "")
+    public_names(first)
+}
+
+/// Text with internal column names (`\u{1}canonical_score`, `\u{1}p_amount`) written as the
+/// canonical column they stand for (`score`, `amount`).
+pub fn public_names(text: &str) -> String {
+    let mut out = String::new();
+    let mut parts = text.split(PRIVATE);
+    out.push_str(parts.next().unwrap_or_default());
+    for part in parts {
+        let name_end = part.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(part.len());
+        let (name, rest) = part.split_at(name_end);
+        let public = ["canonical_", "c_", "p_"].iter().find_map(|p| name.strip_prefix(p)).unwrap_or(name);
+        out.push_str(public);
+        out.push_str(rest);
+    }
+    out
 }
 
 /// What one pass over a CSV file's bytes found.
@@ -556,6 +572,13 @@ fn flatten(prefix: &str, value: &serde_json::Value, out: &mut Vec<(String, Optio
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn internal_names_are_shown_as_the_canonical_columns() {
+        let text = format!("column {} not found near {}", private("canonical_score"), private("p_amount"));
+        assert_eq!(public_names(&text), "column score not found near amount");
+        assert_eq!(public_names("plain"), "plain");
+    }
 
     #[test]
     fn a_panic_inside_a_read_becomes_an_error() {
