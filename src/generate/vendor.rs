@@ -9,14 +9,13 @@
 //!   no id column, and 15-character ids copied from Salesforce reports;
 //! - `zoom/`: one Zoom attendee report per webinar;
 //! - `qualtrics/nps_export.csv`: a Qualtrics export with its three header rows;
-//! - `pendo/`: Pendo daily usage rollups as monthly Parquet files (`day` in epoch milliseconds);
+//! - `pendo/`: Pendo daily event rollups as monthly gzip JSON-lines files (`day` in epoch
+//!   milliseconds);
 //! - `job_changes.csv`: a job-change tool's export, with its own headers.
 
 use std::fmt::Write as _;
 use std::fs;
 use std::path::Path;
-
-use polars::prelude::*;
 
 use super::world::{Kind, World};
 use super::{for_usage_on, io_error, month_ranges, Options, USAGE_DAYS};
@@ -527,16 +526,23 @@ fn pendo(w: &World, options: &Options) -> Result<usize> {
             })
             .ok();
         }
-        let mut df = DataFrame::new_infer_height(vec![
-            Column::new("visitorId".into(), visitors),
-            Column::new("accountId".into(), accounts),
-            Column::new("day".into(), days),
-            Column::new("numEvents".into(), events),
-            Column::new("numMinutes".into(), minutes),
-        ])?;
-        let path = folder.join(format!("pendo-daily-{label}.parquet"));
+        // Pendo's event rollups as an export job delivers them: gzip JSON lines, a file a month.
+        let path = folder.join(format!("pendo-events-{label}.json.gz"));
         let file = fs::File::create(&path).map_err(|e| io_error(&path, e))?;
-        ParquetWriter::new(file).finish(&mut df)?;
+        let mut gz =
+            flate2::write::GzEncoder::new(std::io::BufWriter::new(file), flate2::Compression::default());
+        for i in 0..visitors.len() {
+            let row = serde_json::json!({
+                "visitorId": visitors[i],
+                "accountId": accounts[i],
+                "day": days[i],
+                "numEvents": events[i],
+                "numMinutes": minutes[i],
+            });
+            std::io::Write::write_all(&mut gz, format!("{row}\n").as_bytes())
+                .map_err(|e| io_error(&path, e))?;
+        }
+        gz.finish().map_err(|e| io_error(&path, e))?;
         files += 1;
     }
     Ok(files)
