@@ -359,9 +359,10 @@ fn survey_exports_as_real_surveys_are_built() {
 #[test]
 fn an_amplitude_export_folder_of_hourly_gzip_files_with_anonymous_ids() {
     // Amplitude's Export API gives one gzip JSON-lines file per hour; user ids are the
-    // product's UUIDs, mapped to CRM contacts by an identity file.
+    // product's UUIDs, mapped to CRM contacts by an identity file. No `format`: the layout is
+    // recognised from the first gzip file's keys.
     let vendor = format!(
-        "{{ path = {}, format = \"amplitude\", identities = {} }}",
+        "{{ path = {}, identities = {} }}",
         file("product/amplitude_export"),
         file("product/amplitude_identities.csv")
     );

@@ -237,8 +237,10 @@ fn in_reporting_currency(
     }
     let listed = || counts.iter().map(|(c, n)| format!("{c} ({n} rows)")).collect::<Vec<_>>().join(", ");
     if settings.rates.is_empty() {
+        let what =
+            if counts.len() > 1 { "several currencies" } else { "a currency other than the reporting one" };
         return Err(Error::input(format!(
-            "{}.{column} is in several currencies: {}; add a [currency] table to the pipeline file with \
+            "{}.{column} is in {what}: {}; add a [currency] table to the pipeline file with \
              `reporting = \"USD\"` and `rates = {{ EUR = 1.08 }}` (reporting-currency units per unit)",
             table.name(),
             listed()

@@ -148,7 +148,7 @@ pub fn prepare(
                 let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
                 let first = first.trim_end_matches('\r');
                 let rest = skip_lines(rest, options.label_rows);
-                let sep = *separator.get_or_insert_with(|| sniff(first));
+                separator.get_or_insert_with(|| sniff(first));
                 match &header {
                     None => {
                         header = Some(first.to_string());
@@ -164,7 +164,6 @@ pub fn prepare(
                         )))
                     }
                 }
-                let _ = sep;
                 write(out, rest)?;
                 if !rest.is_empty() && !rest.ends_with('\n') {
                     write(out, "\n")?;

@@ -64,19 +64,6 @@ pub enum Format {
     JsonLines,
 }
 
-impl Format {
-    pub fn from_path(path: &Path) -> Option<Format> {
-        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
-        Some(match ext.as_str() {
-            "csv" => Format::Csv,
-            "parquet" | "pq" => Format::Parquet,
-            "arrow" | "ipc" | "feather" => Format::Ipc,
-            "jsonl" | "ndjson" => Format::JsonLines,
-            _ => return None,
-        })
-    }
-}
-
 /// An opened input: its files, its columns in file order, and the lazy scan.
 pub struct RawTable {
     pub files: Vec<PathBuf>,
@@ -245,25 +232,6 @@ fn scan(format: Format, files: &[PathBuf], separator: u8) -> PolarsResult<LazyFr
             Err(PolarsError::ComputeError(message.into()))
         }
     }
-}
-
-/// The first record of a CSV file: names trimmed, quotes removed, a UTF-8 BOM ignored.
-pub fn csv_header(file: &Path) -> std::io::Result<Vec<String>> {
-    use std::io::BufRead;
-    let mut reader = std::io::BufReader::new(std::fs::File::open(file)?);
-    let mut record = String::new();
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line)? == 0 {
-            break;
-        }
-        record.push_str(&line);
-        if record.matches('"').count().is_multiple_of(2) {
-            break; // not inside a quoted field
-        }
-    }
-    let names = super::adapters::text::records(&record).into_iter().next().map(|(_, names)| names);
-    Ok(names.unwrap_or_default().iter().map(|name| name.trim().to_string()).collect())
 }
 
 /// Files a folder input may hold: data files by extension (`.csv`, `.parquet`, `.jsonl`,

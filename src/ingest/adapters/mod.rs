@@ -444,10 +444,14 @@ pub fn frame_from_records(header: &[String], rows: &[(usize, Vec<String>)]) -> P
 /// Recognises a vendor export when no layout is named and the file does not have the
 /// canonical required columns.
 fn detect(table: TableId, input: &InputSpec) -> Result<Option<Layout>> {
-    let files = read::expand(table.name(), &input.path, &input.written, read::any_file)?;
+    // The first data file, as the canonical reader would pick it (a README beside is not one);
+    // a folder of vendor reports with other extensions falls back to its first file.
+    let files = match read::expand(table.name(), &input.path, &input.written, read::data_file) {
+        Ok(files) => files,
+        Err(_) => read::expand(table.name(), &input.path, &input.written, read::any_file)?,
+    };
     let first = &files[0];
-    let extension = first.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-    let names = header_names(first, &extension);
+    let names = header_names(first, input.skip_rows);
     let has = |n: &str| names.iter().any(|c| c == n);
     let canonical = table.spec().columns.iter().filter(|c| c.required).all(|c| has(c.name))
         && (!table.spec().contact_or_email || has("contact_id") || has("email"));
@@ -465,19 +469,26 @@ fn detect(table: TableId, input: &InputSpec) -> Result<Option<Layout>> {
     Ok(candidates.into_iter().map(|(_, layout)| layout).find(|&layout| (def(layout).detect)(&probe)))
 }
 
-/// Column names of a file's header (CSV: the first record; JSON lines: the first object's
-/// keys; Parquet and Arrow: the schema).
-fn header_names(file: &Path, extension: &str) -> Vec<String> {
-    match extension {
-        "csv" | "tsv" | "txt" | "gz" => crate::ingest::prepare::csv_header(file, 0),
-        "jsonl" | "ndjson" => std::fs::read_to_string(file)
-            .ok()
-            .and_then(|text| text.lines().next().map(str::to_string))
-            .and_then(|line| serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&line).ok())
-            .map(|object| object.keys().cloned().collect())
-            .unwrap_or_default(),
-        _ => read::open("input", file, &file.to_string_lossy(), &TextOptions::default())
-            .map(|raw| raw.file_columns)
-            .unwrap_or_default(),
+/// Column names of a file's header, from its first 64 KiB (CSV: the first record after
+/// `skip_rows`; JSON: the first object's keys; Parquet and Arrow: the schema), gzip or not.
+fn header_names(file: &Path, skip_rows: usize) -> Vec<String> {
+    use crate::ingest::prepare;
+    match prepare::format_of(file) {
+        Some(read::Format::Csv) | None => prepare::csv_header(file, skip_rows),
+        Some(read::Format::JsonLines) => {
+            let head = prepare::head_text(file);
+            // JSON lines, or an array whose first element starts after the bracket.
+            let first = head.trim_start().trim_start_matches('[').trim_start();
+            let mut stream = serde_json::Deserializer::from_str(first).into_iter::<serde_json::Value>();
+            match stream.next() {
+                Some(Ok(serde_json::Value::Object(object))) => object.keys().cloned().collect(),
+                _ => Vec::new(),
+            }
+        }
+        Some(read::Format::Parquet | read::Format::Ipc) => {
+            read::open("input", file, &file.to_string_lossy(), &TextOptions::default())
+                .map(|raw| raw.file_columns)
+                .unwrap_or_default()
+        }
     }
 }

@@ -32,22 +32,26 @@ pub fn read(input: &InputSpec) -> Result<VendorFrame> {
         let records = super::text::records_with(&text, separator);
         let section =
             |title: &str| records.iter().position(|(_, r)| r.first().is_some_and(|f| f.trim() == title));
-        let (Some(summary), Some(participants)) = (section("1. Summary"), section("2. Participants")) else {
-            return Err(Error::input(format!(
-                "input `webinar_attendance` ({}): expected a Teams attendance report with the sections \
+        let (summary, participants) = match (section("1. Summary"), section("2. Participants")) {
+            (Some(summary), Some(participants)) if summary < participants => (summary, participants),
+            _ => {
+                return Err(Error::input(format!(
+                    "input `webinar_attendance` ({}): expected a Teams attendance report with the sections \
                  \"1. Summary\" and \"2. Participants\"",
-                file.display()
-            )));
+                    file.display()
+                )))
+            }
         };
         let value = |key: &str| {
             records[summary + 1..participants]
                 .iter()
                 .find(|(_, r)| r.first().is_some_and(|f| f.trim() == key))
                 .and_then(|(_, r)| r.get(1))
-                .map(|v| v.trim().replace(", ", " "))
+                .map(|v| v.trim().to_string())
                 .unwrap_or_default()
         };
-        let (title, start) = (value("Meeting title"), value("Start time"));
+        // `10/12/25, 4:58:10 PM`: the comma after the date is not part of a locale date.
+        let (title, start) = (value("Meeting title"), value("Start time").replacen(", ", " ", 1));
         let Some((_, header)) = records.get(participants + 1) else { continue };
         let at = |name: &str| header.iter().position(|h| h.trim() == name);
         let (name, email, duration, role) =
