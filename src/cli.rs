@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 
-use crate::generate::{GenerateFormat, GenerateLayout};
+use crate::generate::{GenerateFormat, GenerateLayout, UsageFiles};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -92,6 +92,15 @@ pub enum Command {
         /// previous month then see a few weeks of "future" rows, as real exports do.
         #[arg(long, value_parser = parse_date, default_value = "2026-11-15")]
         snapshot: NaiveDate,
+        /// Write the shapes real exports have: about 12% of usage rows and the webinar and
+        /// NPS rows keyed only by an email with case and whitespace noise, some rows about
+        /// people the CRM does not know (rejected), and contact-days split over two rows. The
+        /// metric tables are the same as without it.
+        #[arg(long)]
+        realistic: bool,
+        /// Parquet usage as a folder of monthly files, or one large file of many row groups.
+        #[arg(long, value_enum, default_value_t = UsageFiles::Monthly)]
+        usage_files: UsageFiles,
     },
 }
 

@@ -39,9 +39,18 @@ fn command() {
                 validation.over_limit.map_or(Ok(()), Err)
             })
         }
-        Command::Generate { out, scale, seed, format, layout, snapshot } => generate::write(
-            &generate::Options { out, scale, seed, format, layout, snapshot },
-        )
+        Command::Generate { out, scale, seed, format, layout, snapshot, realistic, usage_files } => {
+            generate::write(&generate::Options {
+                out,
+                scale,
+                seed,
+                format,
+                layout,
+                snapshot,
+                realistic,
+                usage_files,
+            })
+        }
         .map(|summary| {
             eprintln!("{summary}");
         }),

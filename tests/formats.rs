@@ -175,3 +175,61 @@ fn typed_parquet_values_are_still_checked() {
     );
     assert_eq!(r.column("active_minutes").unwrap().str().unwrap().get(0), Some("NaN"), "values as they were");
 }
+
+/// `generate --realistic` writes what real exports look like (email-keyed usage, webinar and
+/// NPS rows with case and whitespace noise, people the CRM does not know, contact-days split
+/// over two rows), and the same company as the clean data: every metric table must come out
+/// the same, as CSV, as monthly Parquet files and as one large Parquet file.
+#[test]
+fn realistic_shapes_give_the_clean_metrics() {
+    let dir = temp_dir("formats-realistic");
+    let cases: [(&str, &[&str]); 4] = [
+        ("clean", &["--format", "parquet"]),
+        ("csv", &["--format", "csv", "--realistic"]),
+        ("monthly", &["--format", "parquet", "--realistic"]),
+        ("single", &["--format", "parquet", "--realistic", "--usage-files", "single"]),
+    ];
+    for (name, flags) in cases {
+        let out = dir.join(name);
+        let mut args = vec!["generate", "--out", out.to_str().unwrap(), "--scale", "0.1"];
+        args.extend_from_slice(flags);
+        let status = cli(&args);
+        assert!(status.status.success(), "{}", common::stderr(&status));
+        let run = cli(&["run", out.join("pipeline.toml").to_str().unwrap(), "--quiet"]);
+        assert!(run.status.success(), "{name}: {}", common::stderr(&run));
+    }
+    let data = |name: &str| dir.join(name).join("out/data");
+    let single = dir.join("single/usage.parquet");
+    let groups = polars::io::parquet::read::ParquetReader::new(std::fs::File::open(&single).unwrap())
+        .get_metadata()
+        .unwrap()
+        .row_groups
+        .len();
+    let quality = read_csv(&data("single").join("data_quality.csv"));
+    let usage_at = quality.column("table").unwrap().str().unwrap().iter().position(|t| t == Some("usage"));
+    let read = quality.column("rows_read").unwrap().cast(&DataType::Int64).unwrap();
+    let usage_rows = read.i64().unwrap().get(usage_at.unwrap()).unwrap() as usize;
+    // Row groups of 122,880 rows: ceil(rows / 122,880) of them.
+    assert_eq!(groups, usage_rows.div_ceil(122_880), "{usage_rows} usage rows");
+    let mut tables: Vec<String> = std::fs::read_dir(data("clean"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.ends_with(".csv") && !n.starts_with("data_quality"))
+        .collect();
+    tables.sort();
+    assert!(tables.len() >= 10, "{tables:?}");
+    for name in ["csv", "monthly", "single"] {
+        for table in &tables {
+            let (a, b) = (std::fs::read(data("clean").join(table)).unwrap(), std::fs::read(data(name).join(table)).unwrap());
+            assert!(a == b, "{name}: {table} differs from the clean data's");
+        }
+        // The only rejects are the people the CRM does not know, found by their email.
+        let reasons = read_csv(&data(name).join("data_quality_reasons.csv"));
+        let reason = reasons.column("reason").unwrap().str().unwrap().clone();
+        assert!(reason.iter().all(|r| r == Some("unmatched_contact")), "{name}: {reasons}");
+        let tables_rejected = reasons.column("table").unwrap().str().unwrap().clone();
+        for table in ["usage", "webinar_attendance"] {
+            assert!(tables_rejected.iter().any(|t| t == Some(table)), "{name}: no {table} rejects");
+        }
+    }
+}

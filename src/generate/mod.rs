@@ -11,6 +11,7 @@
 
 mod names;
 mod rng;
+mod shapes;
 mod vendor;
 mod world;
 
@@ -37,7 +38,24 @@ pub struct Options {
     pub layout: GenerateLayout,
     /// The day the exports were taken.
     pub snapshot: NaiveDate,
+    /// Add the shapes of real exports (see [`shapes`]): email-keyed rows with typing noise,
+    /// unknown people, split contact-days.
+    pub realistic: bool,
+    /// Parquet usage as one file per month, or one large file.
+    pub usage_files: UsageFiles,
 }
+
+/// How Parquet usage is laid out: a folder of monthly files, or one file of many row groups
+/// (as a warehouse export or a product-analytics dump arrives).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum UsageFiles {
+    Monthly,
+    Single,
+}
+
+/// Rows per row group of the single usage file (polars' writers default to much larger
+/// groups; exports from warehouses and Spark come in groups of this order).
+const USAGE_ROW_GROUP: usize = 122_880;
 
 /// Which tables `generate` writes: the canonical ones, or the same company as its tools export it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -81,8 +99,8 @@ pub fn write(options: &Options) -> Result<String> {
         ("contacts", contacts(&world)?),
         ("opportunities", opportunities(&world)?),
         ("advocacy_activities", activities(&world)?),
-        ("nps_responses", nps(&world)?),
-        ("webinar_attendance", attendance(&world)?),
+        ("nps_responses", nps(&world, options)?),
+        ("webinar_attendance", attendance(&world, options)?),
         ("job_changes", job_changes(&world)?),
     ];
     let mut counts = Vec::new();
@@ -92,9 +110,10 @@ pub fn write(options: &Options) -> Result<String> {
     }
     let usage_rows = write_usage(&world, options)?;
     counts.push(("usage", usage_rows));
-    let usage_path = match options.format {
-        GenerateFormat::Csv => "usage.csv",
-        GenerateFormat::Parquet => "usage",
+    let usage_path = match (options.format, options.usage_files) {
+        (GenerateFormat::Csv, _) => "usage.csv",
+        (GenerateFormat::Parquet, UsageFiles::Monthly) => "usage",
+        (GenerateFormat::Parquet, UsageFiles::Single) => "usage.parquet",
     };
     fs::write(options.out.join("pipeline.toml"), pipeline_file(ext, usage_path, options))
         .map_err(|e| io_error(&options.out, e))?;
@@ -337,8 +356,15 @@ fn activities(w: &World) -> PolarsResult<DataFrame> {
     ])
 }
 
-fn nps(w: &World) -> PolarsResult<DataFrame> {
+fn nps(w: &World, options: &Options) -> PolarsResult<DataFrame> {
     let r = &w.nps;
+    let noisy = |i: usize, email: String| {
+        if options.realistic {
+            shapes::noisy_email(&email, i as u64)
+        } else {
+            email.to_uppercase()
+        }
+    };
     let responded = |x: &world::NpsResponse| {
         let day = from_epoch_days(x.responded_on);
         match x.time_of_day {
@@ -346,47 +372,64 @@ fn nps(w: &World) -> PolarsResult<DataFrame> {
             None => day.to_string(),
         }
     };
-    let email = |x: &world::NpsResponse| x.by_email.then(|| w.contacts[x.contact].email.to_uppercase());
+    let (mut ids, mut contact_ids, mut emails, mut dates, mut scores, mut comments) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (i, x) in r.iter().enumerate() {
+        ids.push(format!("R{:07}", i + 1));
+        contact_ids.push((!x.by_email).then(|| w.contacts[x.contact].id.clone()));
+        emails.push(x.by_email.then(|| noisy(i, w.contacts[x.contact].email.clone())));
+        dates.push(responded(x));
+        scores.push(x.score);
+        comments.push(x.comment);
+        // A response from somebody the CRM does not know (forwarded survey, personal address).
+        if options.realistic && shapes::unknown_after(options.seed, 1, i) {
+            ids.push(format!("RX{:07}", i + 1));
+            contact_ids.push(None);
+            emails.push(Some(shapes::unknown_email(&w.contacts[x.contact], i)));
+            dates.push(responded(x));
+            scores.push(x.score);
+            comments.push(None);
+        }
+    }
     DataFrame::new_infer_height(vec![
-        Column::new("response_id".into(), (1..=r.len()).map(|i| format!("R{i:07}")).collect::<Vec<_>>()),
-        Column::new(
-            "contact_id".into(),
-            r.iter().map(|x| (!x.by_email).then(|| w.contacts[x.contact].id.as_str())).collect::<Vec<_>>(),
-        ),
-        Column::new("email".into(), r.iter().map(email).collect::<Vec<_>>()),
-        Column::new("responded_on".into(), r.iter().map(responded).collect::<Vec<_>>()),
-        Column::new("score".into(), r.iter().map(|x| x.score).collect::<Vec<_>>()),
-        Column::new("comment".into(), r.iter().map(|x| x.comment).collect::<Vec<_>>()),
+        Column::new("response_id".into(), ids),
+        Column::new("contact_id".into(), contact_ids),
+        Column::new("email".into(), emails),
+        Column::new("responded_on".into(), dates),
+        Column::new("score".into(), scores),
+        Column::new("comment".into(), comments),
     ])
 }
 
-fn attendance(w: &World) -> PolarsResult<DataFrame> {
-    let a = &w.attendance;
+fn attendance(w: &World, options: &Options) -> PolarsResult<DataFrame> {
     let shared = shared_emails(w);
     let by_email =
         |x: &world::Attendance| x.by_email || shared.contains(w.contacts[x.contact].email.as_str());
+    let mut rows: Vec<(&world::Webinar, Option<&str>, Option<String>, &world::Attendance)> = Vec::new();
+    for (i, x) in w.attendance.iter().enumerate() {
+        let webinar = &w.webinars[x.webinar];
+        let contact = &w.contacts[x.contact];
+        // Noise never changes which contact an email resolves to (trimmed, lower-cased).
+        let email = by_email(x).then(|| match options.realistic {
+            true => shapes::noisy_email(&contact.email, i as u64),
+            false => contact.email.clone(),
+        });
+        rows.push((webinar, (!by_email(x)).then_some(contact.id.as_str()), email, x));
+        // A walk-in the CRM does not know, at the same webinar.
+        if options.realistic && shapes::unknown_after(options.seed, 2, i) {
+            rows.push((webinar, None, Some(shapes::unknown_email(contact, i)), x));
+        }
+    }
     DataFrame::new_infer_height(vec![
-        Column::new(
-            "webinar_id".into(),
-            a.iter().map(|x| w.webinars[x.webinar].id.as_str()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "webinar_title".into(),
-            a.iter().map(|x| w.webinars[x.webinar].title.as_str()).collect::<Vec<_>>(),
-        ),
-        dates("held_on", a.iter().map(|x| Some(w.webinars[x.webinar].held_on))),
-        Column::new(
-            "contact_id".into(),
-            a.iter().map(|x| (!by_email(x)).then(|| w.contacts[x.contact].id.as_str())).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "email".into(),
-            a.iter().map(|x| by_email(x).then(|| w.contacts[x.contact].email.as_str())).collect::<Vec<_>>(),
-        ),
-        Column::new("registered".into(), a.iter().map(|x| x.registered).collect::<Vec<_>>()),
-        Column::new("attended".into(), a.iter().map(|x| x.attended).collect::<Vec<_>>()),
-        Column::new("minutes_attended".into(), a.iter().map(|x| x.minutes).collect::<Vec<_>>()),
-        Column::new("role".into(), a.iter().map(|x| x.role).collect::<Vec<_>>()),
+        Column::new("webinar_id".into(), rows.iter().map(|r| r.0.id.as_str()).collect::<Vec<_>>()),
+        Column::new("webinar_title".into(), rows.iter().map(|r| r.0.title.as_str()).collect::<Vec<_>>()),
+        dates("held_on", rows.iter().map(|r| Some(r.0.held_on))),
+        Column::new("contact_id".into(), rows.iter().map(|r| r.1).collect::<Vec<_>>()),
+        Column::new("email".into(), rows.iter().map(|r| r.2.as_deref()).collect::<Vec<_>>()),
+        Column::new("registered".into(), rows.iter().map(|r| r.3.registered).collect::<Vec<_>>()),
+        Column::new("attended".into(), rows.iter().map(|r| r.3.attended).collect::<Vec<_>>()),
+        Column::new("minutes_attended".into(), rows.iter().map(|r| r.3.minutes).collect::<Vec<_>>()),
+        Column::new("role".into(), rows.iter().map(|r| r.3.role).collect::<Vec<_>>()),
     ])
 }
 
@@ -409,37 +452,79 @@ fn job_changes(w: &World) -> PolarsResult<DataFrame> {
     ])
 }
 
-/// Daily usage, day by day (so that each file's row groups cover few days and a date filter
-/// can skip most of them), one Parquet file per month or one CSV.
+/// One usage row as written: a contact id, or only an email.
+struct UsageRow<'w> {
+    contact_id: Option<&'w str>,
+    email: Option<String>,
+    day: i32,
+    minutes: f64,
+    events: i64,
+}
+
+/// Daily usage, day by day (so that each row group covers few days and a date filter can skip
+/// most of them): one Parquet file per month, one large Parquet file, or one CSV.
 fn write_usage(w: &World, options: &Options) -> Result<usize> {
     let first = w.snapshot - USAGE_DAYS + 1;
-    let months = month_ranges(first, w.snapshot);
+    let shapes = options.realistic.then(|| shapes::Shapes::new(w, options.seed));
+    let email_column = options.realistic;
     let mut total = 0;
-    match options.format {
-        GenerateFormat::Parquet => {
+    match (options.format, options.usage_files) {
+        (GenerateFormat::Parquet, UsageFiles::Monthly) => {
             let folder = options.out.join("usage");
-            if folder.exists() {
-                fs::remove_dir_all(&folder).map_err(|e| io_error(&folder, e))?;
-            }
-            fs::create_dir_all(&folder).map_err(|e| io_error(&folder, e))?;
-            for (label, start, end) in months {
-                let mut df = usage_frame(w, options.seed, start, end)?;
-                total += df.height();
+            clear_usage_folder(&folder)?;
+            for (label, start, end) in month_ranges(first, w.snapshot) {
+                let mut rows = Vec::new();
+                for day in start..=end {
+                    usage_rows_on(w, options.seed, shapes.as_ref(), day, &mut |row| rows.push(row));
+                }
+                total += rows.len();
+                let mut df = usage_frame(&rows, email_column)?;
                 write_table(&folder.join(format!("usage-{label}.parquet")), &mut df, options.format)?;
             }
         }
-        GenerateFormat::Csv => {
+        (GenerateFormat::Parquet, UsageFiles::Single) => {
+            let path = options.out.join("usage.parquet");
+            let file = fs::File::create(&path).map_err(|e| io_error(&path, e))?;
+            let schema = usage_frame(&[], email_column)?.schema().clone();
+            let mut writer = ParquetWriter::new(file).with_row_group_size(Some(USAGE_ROW_GROUP)).batched(&schema)?;
+            let mut rows = Vec::new();
+            for day in first..=w.snapshot {
+                usage_rows_on(w, options.seed, shapes.as_ref(), day, &mut |row| rows.push(row));
+                while rows.len() >= USAGE_ROW_GROUP || (day == w.snapshot && !rows.is_empty()) {
+                    let rest = rows.split_off(rows.len().min(USAGE_ROW_GROUP));
+                    total += rows.len();
+                    writer.write_batch(&usage_frame(&rows, email_column)?)?;
+                    rows = rest;
+                }
+            }
+            writer.finish()?;
+        }
+        (GenerateFormat::Csv, _) => {
             let path = options.out.join("usage.csv");
             let file = fs::File::create(&path).map_err(|e| io_error(&path, e))?;
             let mut out = BufWriter::with_capacity(1 << 20, file);
             let mut write = || -> std::io::Result<()> {
-                writeln!(out, "contact_id,date,active_minutes,events")?;
+                if email_column {
+                    writeln!(out, "contact_id,email,date,active_minutes,events")?;
+                } else {
+                    writeln!(out, "contact_id,date,active_minutes,events")?;
+                }
                 for day in first..=w.snapshot {
                     let date = from_epoch_days(day);
-                    for_usage_on(w, options.seed, day, |contact, minutes, events| {
+                    let mut result = Ok(());
+                    usage_rows_on(w, options.seed, shapes.as_ref(), day, &mut |row| {
                         total += 1;
-                        writeln!(out, "{},{date},{minutes},{events}", contact.id)
-                    })?;
+                        let id = row.contact_id.unwrap_or_default();
+                        let (minutes, events) = (row.minutes, row.events);
+                        if result.is_ok() {
+                            result = match &row.email {
+                                _ if !email_column => writeln!(out, "{id},{date},{minutes},{events}"),
+                                Some(email) => writeln!(out, "{id},\"{email}\",{date},{minutes},{events}"),
+                                None => writeln!(out, "{id},,{date},{minutes},{events}"),
+                            };
+                        }
+                    });
+                    result?;
                 }
                 out.flush()
             };
@@ -447,6 +532,34 @@ fn write_usage(w: &World, options: &Options) -> Result<usize> {
         }
     }
     Ok(total)
+}
+
+/// Removes the monthly files an earlier `generate` wrote into `folder`, and refuses a folder
+/// that holds anything else: it is not ours to delete, and the run would read it as usage.
+fn clear_usage_folder(folder: &Path) -> Result<()> {
+    let ours = |name: &str| {
+        name.strip_prefix("usage-").and_then(|n| n.strip_suffix(".parquet")).is_some_and(|month| {
+            month.len() == 7 && NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").is_ok()
+        })
+    };
+    if folder.exists() {
+        let entries = fs::read_dir(folder).map_err(|e| io_error(folder, e))?;
+        for entry in entries {
+            let path = entry.map_err(|e| io_error(folder, e))?.path();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            if !(path.is_file() && ours(name)) {
+                return Err(Error::config(format!(
+                    "{} holds {name}, which `advocacy generate` did not write; choose an empty --out folder",
+                    folder.display()
+                )));
+            }
+        }
+        for entry in fs::read_dir(folder).map_err(|e| io_error(folder, e))? {
+            let path = entry.map_err(|e| io_error(folder, e))?.path();
+            fs::remove_file(&path).map_err(|e| io_error(&path, e))?;
+        }
+    }
+    fs::create_dir_all(folder).map_err(|e| io_error(folder, e))
 }
 
 /// Calls `emit` for every contact with usage on `day`.
@@ -465,24 +578,51 @@ pub(crate) fn for_usage_on<'w, E>(
     Ok(())
 }
 
-fn usage_frame(w: &World, seed: u64, start: i32, end: i32) -> PolarsResult<DataFrame> {
-    let (mut ids, mut days, mut minutes, mut events) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for day in start..=end {
-        for_usage_on(w, seed, day, |contact, m, e| -> Result<(), ()> {
-            ids.push(contact.id.as_str());
-            days.push(day);
-            minutes.push(m);
-            events.push(e);
-            Ok(())
-        })
-        .ok();
+/// The rows one day of usage is written as: one per contact with usage, or with
+/// `--realistic` the shapes of [`shapes`] (email-keyed rows, split days, unknown people).
+fn usage_rows_on<'w>(
+    w: &'w World,
+    seed: u64,
+    shapes: Option<&shapes::Shapes>,
+    day: i32,
+    emit: &mut dyn FnMut(UsageRow<'w>),
+) {
+    for (i, contact) in w.contacts.iter().enumerate() {
+        let Some((minutes, events)) = world::usage_on(seed, i, contact, &w.accounts[contact.account], day)
+        else {
+            continue;
+        };
+        let Some(shapes) = shapes else {
+            emit(UsageRow { contact_id: Some(&contact.id), email: None, day, minutes, events });
+            continue;
+        };
+        let by_email = shapes.usage_by_email(i);
+        let key = (i as u64) << 20 | day as u64 & 0xF_FFFF;
+        for (minutes, events) in shapes::day_rows(seed, i, day, minutes, events) {
+            let (contact_id, email) = match by_email {
+                true => (None, Some(shapes::noisy_email(&contact.email, key))),
+                false => (Some(contact.id.as_str()), None),
+            };
+            emit(UsageRow { contact_id, email, day, minutes, events });
+        }
+        if shapes::unknown_after(seed, 3, key as usize) {
+            let email = Some(shapes::unknown_email(contact, i));
+            emit(UsageRow { contact_id: None, email, day, minutes, events });
+        }
     }
-    DataFrame::new_infer_height(vec![
-        Column::new("contact_id".into(), ids),
-        Int32Chunked::from_vec("date".into(), days).into_date().into_column(),
-        Column::new("active_minutes".into(), minutes),
-        Column::new("events".into(), events),
-    ])
+}
+
+fn usage_frame(rows: &[UsageRow], email_column: bool) -> PolarsResult<DataFrame> {
+    let mut columns = vec![Column::new("contact_id".into(), rows.iter().map(|r| r.contact_id).collect::<Vec<_>>())];
+    if email_column {
+        columns.push(Column::new("email".into(), rows.iter().map(|r| r.email.as_deref()).collect::<Vec<_>>()));
+    }
+    columns.extend([
+        Int32Chunked::from_vec("date".into(), rows.iter().map(|r| r.day).collect()).into_date().into_column(),
+        Column::new("active_minutes".into(), rows.iter().map(|r| r.minutes).collect::<Vec<_>>()),
+        Column::new("events".into(), rows.iter().map(|r| r.events).collect::<Vec<_>>()),
+    ]);
+    DataFrame::new(rows.len(), columns)
 }
 
 /// `(YYYY-MM, first day, last day)` of each calendar month touching `[first, last]`.
