@@ -105,8 +105,8 @@ struct Outcome {
 
 /// Reads and checks every input; warns when they end before the as-of date.
 fn load(plan: &Plan, stages: &Stages) -> Result<(ingest::Loaded, Vec<String>)> {
-    let usage_window = metrics::usage_window(&plan.calendar, &plan.pipeline.settings);
-    let loaded = ingest::load(&plan.pipeline, usage_window, &|stage| stages.begin(stage))?;
+    let usage_windows = metrics::usage_windows(&plan.calendar, &plan.pipeline.settings);
+    let loaded = ingest::load(&plan.pipeline, &usage_windows, &|stage| stages.begin(stage))?;
     let mut warnings = freshness_warnings(&loaded.tables, &plan.calendar);
     warnings.extend(empty_column_warnings(&loaded.tables));
     for warning in &warnings {

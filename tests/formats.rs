@@ -5,20 +5,15 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use advocacy::calendar::{Calendar, Window};
 use advocacy::config::Pipeline;
 use advocacy::ingest::{self, Loaded};
 use advocacy::vocab::schema::TableId;
-use chrono::NaiveDate;
 use common::{cli, read_csv, temp_dir, tiny_dir};
 use polars::prelude::*;
 
 fn load(pipeline: &Path) -> Loaded {
     let pipeline = Pipeline::load(pipeline).unwrap();
-    let as_of = NaiveDate::from_ymd_opt(2026, 10, 31).unwrap();
-    let window = Window { start: NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(), end: as_of };
-    let _ = Calendar::new(as_of);
-    ingest::load(&pipeline, window, &|_| {}).unwrap()
+    ingest::load(&pipeline, &common::usage_days(), &|_| {}).unwrap()
 }
 
 /// Writes the tiny inputs in `ext` format (every column as text) with a pipeline file.
@@ -63,14 +58,14 @@ fn assert_same(a: &Loaded, b: &Loaded, what: &str) {
     let optional = [
         ("nps", &a.tables.nps, &b.tables.nps),
         ("webinars", &a.tables.webinars, &b.tables.webinars),
-        ("usage", &a.tables.usage, &b.tables.usage),
         ("job_changes", &a.tables.job_changes, &b.tables.job_changes),
     ];
     for (name, x, y) in optional {
-        // Usage rows come out of a streaming pass in no particular order: compare them as sets.
         let (x, y) = (in_order(x.as_ref().unwrap()), in_order(y.as_ref().unwrap()));
         assert!(x.equals_missing(&y), "{what}: {name} differs:\n{x}\n{y}");
     }
+    let (x, y) = (common::usage_rows(a), common::usage_rows(b));
+    assert!(x.equals_missing(&y), "{what}: usage differs:\n{x}\n{y}");
     for (qa, qb) in a.quality.iter().zip(&b.quality) {
         assert_eq!(
             (qa.rows_read, qa.rows_rejected),
@@ -104,7 +99,7 @@ fn typed_parquet_loads_like_csv() {
     }
     let csv = load(&dir.join("csv/pipeline.toml"));
     let parquet = load(&dir.join("parquet/pipeline.toml"));
-    assert!(csv.tables.usage.as_ref().unwrap().height() > 1000, "usage is rolled up per contact-day");
+    assert!(common::usage_rows(&csv).height() > 1000, "usage is summed per contact-day");
     assert_same(&csv, &parquet, "generated csv vs parquet");
     for q in &csv.quality {
         assert_eq!(q.rows_rejected, 0, "generated {} has rejects", q.table.name());
@@ -124,7 +119,7 @@ fn usage_can_be_a_folder_or_a_glob_of_parquet_files() {
         .replace("usage = \"usage\"", "usage = \"usage/usage-*.parquet\"");
     std::fs::write(out.join("glob.toml"), text).unwrap();
     let glob = load(&out.join("glob.toml"));
-    let usage = |l: &Loaded| in_order(l.tables.usage.as_ref().unwrap());
+    let usage = common::usage_rows;
     assert!(usage(&folder).equals_missing(&usage(&glob)));
     let files = std::fs::read_dir(out.join("usage")).unwrap().count();
     assert!(files > 12, "one file per month over 16 months, got {files}");
@@ -220,7 +215,10 @@ fn realistic_shapes_give_the_clean_metrics() {
     assert!(tables.len() >= 10, "{tables:?}");
     for name in ["csv", "monthly", "single"] {
         for table in &tables {
-            let (a, b) = (std::fs::read(data("clean").join(table)).unwrap(), std::fs::read(data(name).join(table)).unwrap());
+            let (a, b) = (
+                std::fs::read(data("clean").join(table)).unwrap(),
+                std::fs::read(data(name).join(table)).unwrap(),
+            );
             assert!(a == b, "{name}: {table} differs from the clean data's");
         }
         // The only rejects are the people the CRM does not know, found by their email.

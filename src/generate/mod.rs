@@ -486,7 +486,8 @@ fn write_usage(w: &World, options: &Options) -> Result<usize> {
             let path = options.out.join("usage.parquet");
             let file = fs::File::create(&path).map_err(|e| io_error(&path, e))?;
             let schema = usage_frame(&[], email_column)?.schema().clone();
-            let mut writer = ParquetWriter::new(file).with_row_group_size(Some(USAGE_ROW_GROUP)).batched(&schema)?;
+            let mut writer =
+                ParquetWriter::new(file).with_row_group_size(Some(USAGE_ROW_GROUP)).batched(&schema)?;
             let mut rows = Vec::new();
             for day in first..=w.snapshot {
                 usage_rows_on(w, options.seed, shapes.as_ref(), day, &mut |row| rows.push(row));
@@ -613,9 +614,11 @@ fn usage_rows_on<'w>(
 }
 
 fn usage_frame(rows: &[UsageRow], email_column: bool) -> PolarsResult<DataFrame> {
-    let mut columns = vec![Column::new("contact_id".into(), rows.iter().map(|r| r.contact_id).collect::<Vec<_>>())];
+    let mut columns =
+        vec![Column::new("contact_id".into(), rows.iter().map(|r| r.contact_id).collect::<Vec<_>>())];
     if email_column {
-        columns.push(Column::new("email".into(), rows.iter().map(|r| r.email.as_deref()).collect::<Vec<_>>()));
+        columns
+            .push(Column::new("email".into(), rows.iter().map(|r| r.email.as_deref()).collect::<Vec<_>>()));
     }
     columns.extend([
         Int32Chunked::from_vec("date".into(), rows.iter().map(|r| r.day).collect()).into_date().into_column(),

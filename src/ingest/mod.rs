@@ -7,18 +7,21 @@
 
 pub mod adapters;
 pub mod identity;
+pub mod keys;
 pub mod parse;
 pub mod prepare;
 pub mod read;
+pub mod usage;
 
 pub mod validate;
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 use polars::prelude::*;
 
-use crate::calendar::{epoch_days, Window};
+use crate::calendar::Window;
 use crate::config::{self, normalize, InputSpec, Pipeline};
 use crate::error::{self, Error, Result};
 use crate::vocab::schema::TableId;
@@ -36,10 +39,9 @@ pub struct Tables {
     pub nps: Option<DataFrame>,
     /// One row per contact and webinar (several rows merged as the spec says).
     pub webinars: Option<DataFrame>,
-    /// Accepted usage rows, only for the days some metric reads (see [`load`]), in no particular
-    /// order. Several rows for one contact and day are not merged here: every usage metric sums
-    /// minutes per contact over a window, which adds them up exactly as merging would.
-    pub usage: Option<DataFrame>,
+    /// Accepted usage, summed per contact over the windows the metrics read (see
+    /// [`usage`]): several rows for one contact and day add up exactly as merging them would.
+    pub usage: Option<usage::UsageSums>,
     pub job_changes: Option<DataFrame>,
 }
 
@@ -55,7 +57,6 @@ impl Tables {
             Some(&self.activities),
             self.nps.as_ref(),
             self.webinars.as_ref(),
-            self.usage.as_ref(),
             self.job_changes.as_ref(),
         ];
         frames
@@ -63,6 +64,7 @@ impl Tables {
             .flatten()
             .flat_map(|df| df.columns().iter().filter(|c| c.dtype() == &DataType::Date))
             .filter_map(|c| c.to_physical_repr().i32().ok().and_then(|days| days.max()))
+            .chain(self.usage.as_ref().and_then(|u| u.latest))
             .max()
             .map(crate::calendar::from_epoch_days)
     }
@@ -104,10 +106,9 @@ pub struct Loaded {
     pub notes: Vec<String>,
 }
 
-/// Reads and checks every input of `pipeline`. Usage rows are kept only for `usage_window`
-/// (every usage metric looks at most that far back), but every row is still checked and
-/// counted.
-pub fn load(pipeline: &Pipeline, usage_window: Window, progress: &dyn Fn(&str)) -> Result<Loaded> {
+/// Reads and checks every input of `pipeline`. Usage is kept only as sums per contact over
+/// `usage_windows` (the windows the metrics read), but every row is still checked and counted.
+pub fn load(pipeline: &Pipeline, usage_windows: &[Window], progress: &dyn Fn(&str)) -> Result<Loaded> {
     let files_root = inputs_root(pipeline);
     let mut refs = References::default();
     let mut accepted: BTreeMap<TableId, DataFrame> = BTreeMap::new();
@@ -116,6 +117,7 @@ pub fn load(pipeline: &Pipeline, usage_window: Window, progress: &dyn Fn(&str)) 
     // Salesforce's User.csv lists every user (admins, integration users, sales): without a
     // `where`, the CSMs are the users who own an account.
     let mut salesforce_users = false;
+    let mut usage_sums = None;
 
     for (table, input) in &pipeline.inputs {
         progress(&format!("reading {}", table.name()));
@@ -136,7 +138,15 @@ pub fn load(pipeline: &Pipeline, usage_window: Window, progress: &dyn Fn(&str)) 
         }
         let validated = validate::validate(*table, raw, &input, &refs)?;
         let (rows, rows_read, rejected) = if *table == TableId::Usage {
-            collect_usage(&validated, &input, usage_window)?
+            let contacts = refs.contacts.as_ref().map(|c| c.ids.clone());
+            let contacts = contacts.ok_or_else(|| Error::internal("usage is checked before contacts"))?;
+            let run = |plans, optimizations| {
+                read::guard(|| LazyFrame::collect_all_with_engine(plans, Engine::Streaming, optimizations))
+            };
+            let pass = usage::pass(&validated, usage_windows, contacts, run)
+                .map_err(|e| read::unreadable("usage", &input.written, &e))?;
+            usage_sums = Some(pass.sums);
+            (DataFrame::empty(), pass.rows_read, pass.rejected)
         } else {
             collect_table(&validated, &input)?
         };
@@ -157,16 +167,16 @@ pub fn load(pipeline: &Pipeline, usage_window: Window, progress: &dyn Fn(&str)) 
             reasons: count_reasons(&rejects)?,
             rejects,
         });
-        let keys = |id: &str| -> PolarsResult<DataFrame> {
-            rows.clone().lazy().select([col(id).alias("key")]).collect()
+        let index = |id: &str| -> Result<Option<Arc<keys::KeyIndex>>> {
+            Ok(Some(Arc::new(keys::KeyIndex::new(rows.column(id)?.str()?))))
         };
         match table {
-            TableId::Csms => refs.csms = Some(keys("csm_id")?),
-            TableId::Accounts => refs.accounts = Some(keys("account_id")?),
-            TableId::Opportunities => refs.opportunities = Some(keys("opportunity_id")?),
+            TableId::Csms => refs.csms = index("csm_id")?,
+            TableId::Accounts => refs.accounts = index("account_id")?,
+            TableId::Opportunities => refs.opportunities = index("opportunity_id")?,
             TableId::Contacts => {
-                refs.contacts = Some(keys("contact_id")?);
-                refs.emails = Some(identity::email_map(&rows)?);
+                let emails = identity::email_map(&rows)?;
+                refs.contacts = Some(Arc::new(keys::ContactIndex::new(&rows, &emails)?));
             }
             _ => {}
         }
@@ -209,7 +219,7 @@ pub fn load(pipeline: &Pipeline, usage_window: Window, progress: &dyn Fn(&str)) 
         activities: required(TableId::AdvocacyActivities, take(TableId::AdvocacyActivities))?,
         nps: take(TableId::NpsResponses),
         webinars,
-        usage: take(TableId::Usage),
+        usage: usage_sums,
         job_changes: take(TableId::JobChanges),
     };
     Ok(Loaded { tables, quality, notes })
@@ -433,36 +443,6 @@ fn collect_table(validated: &Validated, input: &InputSpec) -> Result<(DataFrame,
     let rows_read = checked.height() as u64;
     let rows = validated.accepted(checked.clone().lazy()).collect()?;
     let rejected = validated.rejected(checked.lazy()).collect()?;
-    Ok((rows, rows_read, rejected))
-}
-
-/// The usage table can be hundreds of millions of rows: one streaming pass checks every row,
-/// counts them, and keeps the rejected ones and the accepted ones in `window`.
-fn collect_usage(
-    validated: &Validated,
-    input: &InputSpec,
-    window: Window,
-) -> Result<(DataFrame, u64, DataFrame)> {
-    let frame = validated.frame.clone();
-    let start = lit(epoch_days(window.start)).cast(DataType::Date);
-    let end = lit(epoch_days(window.end)).cast(DataType::Date);
-    let in_window = validated
-        .accepted_unordered(frame.clone())
-        .filter(col("date").gt_eq(start).and(col("date").lt_eq(end)));
-    let plans = vec![
-        in_window.logical_plan,
-        frame.clone().select([len().alias("rows")]).logical_plan,
-        validated.rejected(frame.clone()).logical_plan,
-    ];
-    let optimizations = frame.get_current_optimizations();
-    let mut results =
-        read::guard(|| LazyFrame::collect_all_with_engine(plans, Engine::Streaming, optimizations))
-            .map_err(|e| read::unreadable("usage", &input.written, &e))?
-            .into_iter();
-    let (Some(rows), Some(count), Some(rejected)) = (results.next(), results.next(), results.next()) else {
-        return Err(Error::internal("collect_all returned fewer frames than plans"));
-    };
-    let rows_read = count.column("rows")?.cast(&DataType::UInt64)?.u64()?.get(0).unwrap_or(0);
     Ok((rows, rows_read, rejected))
 }
 

@@ -13,9 +13,12 @@
 //! is its own index where it fails and null elsewhere, and `coalesce` over them in order is the
 //! first failing check. Only rejected rows ever turn that index back into text.
 
+use std::sync::Arc;
+
 use polars::prelude::*;
 
 use super::adapters::text_map;
+use super::keys::{self, ContactIndex, KeyIndex};
 use super::parse::{self, EnumReader};
 use super::read::{private, RawTable, ROW};
 use crate::config::InputSpec;
@@ -25,29 +28,27 @@ use crate::vocab::{Role, Stage, Status};
 
 /// The index of the first failing check, null for an accepted row.
 pub const CHECK: &str = "\u{1}check";
-/// The contact an email resolved to (tables that name people by `contact_id` or `email`).
-const EMAIL_CONTACT: &str = "\u{1}email_contact";
-/// The lower-cased email a row is matched by.
-const EMAIL_KEY: &str = "\u{1}email_key";
+/// The position of the contact a row is about, among the accepted contacts (tables that
+/// name people by `contact_id` or `email`; see `ingest::keys`).
+pub const CONTACT_POSITION: &str = "\u{1}contact_position";
 
 /// Accepted keys of the tables checked so far, for reference checks.
 #[derive(Default, Clone)]
 pub struct References {
-    pub csms: Option<DataFrame>,
-    pub accounts: Option<DataFrame>,
-    pub opportunities: Option<DataFrame>,
-    pub contacts: Option<DataFrame>,
-    /// `email_key` (lower-cased, trimmed) -> the `contact_id` it resolves to.
-    pub emails: Option<DataFrame>,
+    pub csms: Option<Arc<KeyIndex>>,
+    pub accounts: Option<Arc<KeyIndex>>,
+    pub opportunities: Option<Arc<KeyIndex>>,
+    /// Contacts by id and by email key.
+    pub contacts: Option<Arc<ContactIndex>>,
 }
 
 impl References {
-    fn keys(&self, to: Ref) -> &Option<DataFrame> {
+    fn keys(&self, to: Ref) -> Option<Arc<KeyIndex>> {
         match to {
-            Ref::Csm => &self.csms,
-            Ref::Account => &self.accounts,
-            Ref::Opportunity => &self.opportunities,
-            Ref::Contact => &self.contacts,
+            Ref::Csm => self.csms.clone(),
+            Ref::Account => self.accounts.clone(),
+            Ref::Opportunity => self.opportunities.clone(),
+            Ref::Contact => self.contacts.as_ref().map(|c| c.ids.clone()),
         }
     }
 }
@@ -338,50 +339,46 @@ pub fn validate(table: TableId, raw: RawTable, input: &InputSpec, refs: &Referen
         frame = frame.with_column(coalesce(&[col(CHECK), duplicate]).alias(CHECK));
     }
 
-    // Check 5: references, column by column.
+    // Check 5: references, column by column, each one lookup in the referenced table's index.
     let has_email = spec.contact_or_email && raw.schema.contains(source_name(input, "email"));
     let mut reference_checks = vec![col(CHECK)];
+    let mut contacts = None;
     for c in spec.columns {
         let Some(to) = c.reference else { continue };
-        let keys = refs.keys(to).as_ref().ok_or_else(|| {
-            Error::internal(format!("{} is checked before {}", table.name(), to.table().name()))
-        })?;
-        let key_values = keys.column("key").map_err(Error::from)?.as_materialized_series().clone();
+        let missing = || Error::internal(format!("{} is checked before {}", table.name(), to.table().name()));
         let given = col(cleaned(c.name)).is_not_null();
-        let unknown =
-            given.clone().and(col(cleaned(c.name)).is_in(lit(key_values).implode(false), false).not());
+        if spec.contact_or_email && c.name == "contact_id" {
+            // Who the row is about: its contact_id, or else its email.
+            let index = refs.contacts.clone().ok_or_else(missing)?;
+            let email = if has_email { col(cleaned("email")) } else { lit(NULL).cast(DataType::String) };
+            frame = frame.with_column(
+                keys::contact_position(col(cleaned(c.name)), email, index.clone()).alias(CONTACT_POSITION),
+            );
+            let unresolved = col(CONTACT_POSITION).is_null();
+            reference_checks.push(fails(given.clone().and(unresolved.clone()), checks.len()));
+            checks.push((c.name.to_string(), to.reason()));
+            if has_email {
+                reference_checks.push(fails(given.not().and(unresolved), checks.len()));
+                checks.push(("email".to_string(), to.reason()));
+            }
+            contacts = Some(index);
+            continue;
+        }
+        let index = refs.keys(to).ok_or_else(missing)?;
+        let unknown = given.and(keys::known(col(cleaned(c.name)), index).not());
         reference_checks.push(fails(unknown, checks.len()));
         checks.push((c.name.to_string(), to.reason()));
-        // Without an email column no row can be matched by email: nothing to join.
-        if spec.contact_or_email && c.name == "contact_id" && has_email {
-            let emails = refs
-                .emails
-                .as_ref()
-                .ok_or_else(|| Error::internal(format!("{} is checked before contacts", table.name())))?;
-            frame = frame.with_column(col(cleaned("email")).str().to_lowercase().alias(EMAIL_KEY)).join(
-                emails
-                    .clone()
-                    .lazy()
-                    .select([col("email_key").alias(EMAIL_KEY), col("contact_id").alias(EMAIL_CONTACT)]),
-                [col(EMAIL_KEY)],
-                [col(EMAIL_KEY)],
-                JoinArgs::new(JoinType::Left),
-            );
-            let unmatched = given.not().and(col(EMAIL_CONTACT).is_null());
-            reference_checks.push(fails(unmatched, checks.len()));
-            checks.push(("email".to_string(), to.reason()));
-        }
     }
     frame = frame.with_column(coalesce(&reference_checks).alias(CHECK));
 
-    let accepted = accepted_columns(table, has_email);
+    let accepted = accepted_columns(table, contacts);
     let raw_columns = raw.file_columns.clone();
     Ok(Validated { table, frame, checks, raw_columns, accepted, keep })
 }
 
-/// The canonical columns of an accepted row, with the spec's defaults filled in.
-fn accepted_columns(table: TableId, has_email: bool) -> Vec<Expr> {
-    let by_email = if has_email { col(EMAIL_CONTACT) } else { lit(NULL).cast(DataType::String) };
+/// The canonical columns of an accepted row, with the spec's defaults filled in; tables about
+/// people also keep [`CONTACT_POSITION`].
+fn accepted_columns(table: TableId, contacts: Option<Arc<ContactIndex>>) -> Vec<Expr> {
     let spec = table.spec();
     spec.columns
         .iter()
@@ -391,11 +388,10 @@ fn accepted_columns(table: TableId, has_email: bool) -> Vec<Expr> {
                 _ => col(parsed(c.name)),
             };
             let value = match (table, c.name) {
-                (t, "contact_id") if t.spec().contact_or_email => {
-                    when(col(cleaned("contact_id")).is_not_null())
-                        .then(col(cleaned("contact_id")))
-                        .otherwise(by_email.clone())
-                }
+                (t, "contact_id") if t.spec().contact_or_email => match &contacts {
+                    Some(index) => keys::id_at(col(CONTACT_POSITION), index.ids.clone()),
+                    None => value,
+                },
                 (TableId::Accounts, "arr") => value.fill_null(lit(0.0)),
                 (TableId::WebinarAttendance, "registered") => value.fill_null(lit(true)),
                 (TableId::WebinarAttendance, "role") => value.fill_null(Role::Attendee.lit()),
@@ -403,6 +399,7 @@ fn accepted_columns(table: TableId, has_email: bool) -> Vec<Expr> {
             };
             value.alias(c.name)
         })
+        .chain((table == TableId::Usage && contacts.is_some()).then(|| col(CONTACT_POSITION)))
         .collect()
 }
 

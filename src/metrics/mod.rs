@@ -58,18 +58,13 @@ impl Computed {
 
 /// The usage windows the metrics read: the health usage window as of D and as of D_prev, and
 /// the candidates' tenure usage window as of D.
-fn usage_windows(calendar: &Calendar, settings: &Settings) -> [Window; 3] {
-    [
+/// Ingestion sums usage over exactly these windows (see `ingest::usage`).
+pub fn usage_windows(calendar: &Calendar, settings: &Settings) -> Vec<Window> {
+    vec![
         calendar.last_days(settings.health.usage_window_days),
         Window::last_days(calendar.prev_as_of(), settings.health.usage_window_days),
         calendar.last_days(settings.candidates.tenure_usage_window_days),
     ]
-}
-
-/// The days of usage any metric reads (all of [`usage_windows`]): ingestion keeps only these.
-pub fn usage_window(calendar: &Calendar, settings: &Settings) -> Window {
-    let start = usage_windows(calendar, settings).iter().map(|w| w.start).min().unwrap_or(calendar.as_of);
-    Window { start, end: calendar.as_of }
 }
 
 /// Computes every metric table; `progress` is told each family as it starts.

@@ -209,7 +209,7 @@ pub fn compute(pipeline: &Path) -> advocacy::metrics::Computed {
     use advocacy::{calendar::Calendar, config::Pipeline, ingest, metrics};
     let p = Pipeline::load(pipeline).unwrap();
     let calendar = Calendar::new(p.as_of.expect("test pipelines set as_of"));
-    let loaded = ingest::load(&p, metrics::usage_window(&calendar, &p.settings), &|_| {}).unwrap();
+    let loaded = ingest::load(&p, &metrics::usage_windows(&calendar, &p.settings), &|_| {}).unwrap();
     let mut computed = metrics::compute(&loaded.tables, &calendar, &p, &|_| {}).unwrap();
     computed.tables.extend(metrics::quality_tables(&loaded.quality, &computed.findings).unwrap());
     computed
@@ -268,11 +268,38 @@ pub fn number_at(df: &DataFrame, i: usize, column: &str) -> Option<f64> {
     c.f64().unwrap().get(i)
 }
 
-/// Loads every input of a pipeline (usage kept from 2020 on, so nothing is cut by windows).
+/// One window per day of 2023 to 2026: usage summed per contact and day.
+pub fn usage_days() -> Vec<advocacy::calendar::Window> {
+    let first = chrono::NaiveDate::from_ymd_opt(2023, 1, 1).unwrap();
+    let last = chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
+    first
+        .iter_days()
+        .take_while(|d| *d <= last)
+        .map(|d| advocacy::calendar::Window { start: d, end: d })
+        .collect()
+}
+
+/// Loads every input of a pipeline, usage summed per contact and day (see [`usage_rows`]).
 pub fn load_all(pipeline: &Path) -> advocacy::ingest::Loaded {
-    use advocacy::{calendar::Window, config::Pipeline, ingest};
+    use advocacy::{config::Pipeline, ingest};
     let p = Pipeline::load(pipeline).unwrap();
-    let end = chrono::NaiveDate::from_ymd_opt(2026, 10, 31).unwrap();
-    let window = Window { start: chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(), end };
-    ingest::load(&p, window, &|_| {}).unwrap()
+    ingest::load(&p, &usage_days(), &|_| {}).unwrap()
+}
+
+/// The usage of a pipeline loaded by [`load_all`] as `contact_id`, `date`, `minutes` rows:
+/// one per contact and day with usage, sorted.
+pub fn usage_rows(loaded: &advocacy::ingest::Loaded) -> DataFrame {
+    let usage = loaded.tables.usage.as_ref().expect("usage is configured");
+    let mut days = Vec::new();
+    for window in usage_days() {
+        let sums = usage.over(window).unwrap();
+        let n = sums.height();
+        let date = Column::new("date".into(), vec![window.start; n]);
+        days.push(sums.hstack(&[date]).unwrap().select(["contact_id", "date", "minutes"]).unwrap());
+    }
+    let mut all = days.remove(0);
+    for day in days {
+        all.vstack_mut(&day).unwrap();
+    }
+    all.sort(["contact_id", "date"], SortMultipleOptions::default()).unwrap()
 }
