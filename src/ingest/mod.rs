@@ -140,10 +140,7 @@ pub fn load(pipeline: &Pipeline, usage_windows: &[Window], progress: &dyn Fn(&st
         let (rows, rows_read, rejected) = if *table == TableId::Usage {
             let contacts = refs.contacts.as_ref().map(|c| c.ids.clone());
             let contacts = contacts.ok_or_else(|| Error::internal("usage is checked before contacts"))?;
-            let run = |plans, optimizations| {
-                read::guard(|| LazyFrame::collect_all_with_engine(plans, Engine::Streaming, optimizations))
-            };
-            let pass = usage::pass(&validated, usage_windows, contacts, run)
+            let pass = usage::pass(&validated, usage_windows, contacts)
                 .map_err(|e| read::unreadable("usage", &input.written, &e))?;
             usage_sums = Some(pass.sums);
             (DataFrame::empty(), pass.rows_read, pass.rejected)

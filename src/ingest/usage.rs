@@ -20,8 +20,8 @@ use std::sync::Arc;
 use polars::prelude::*;
 
 use super::keys::KeyIndex;
-use super::validate::{Validated, CONTACT_POSITION};
-use crate::calendar::Window;
+use super::validate::{Validated, CHECK, CONTACT_POSITION};
+use crate::calendar::{epoch_days, Window};
 use crate::vocab::exact;
 
 /// `2^60`: the fixed-point scale of a minute value.
@@ -36,11 +36,12 @@ const FIXED_LIMIT: f64 = 65_536.0;
 pub struct UsageSums {
     /// The segments, in date order; a window is a run of them.
     segments: Vec<Window>,
-    /// `contact` (position among accepted contacts), `segment`, `hi`, `lo`: the fixed-point sum
-    /// of the segment's minutes is `hi * 2^40 + lo`, in units of `2^-60` minutes.
-    fixed: DataFrame,
-    /// `contact`, `segment`, `minutes`: rows whose minutes are not fixed-point values.
-    odd: DataFrame,
+    /// Per contact (position among accepted contacts) and segment, at `contact * segments +
+    /// segment`: the fixed-point sum `[hi, lo]` of its minutes, `hi * 2^40 + lo` in units of
+    /// `2^-60` minutes.
+    fixed: Arc<Vec<[i64; 2]>>,
+    /// `(contact, segment, minutes)` of rows whose minutes are not fixed-point values.
+    odd: Arc<Vec<(u32, u32, f64)>>,
     /// The accepted contacts' ids, by position.
     contacts: Arc<KeyIndex>,
     /// The latest date of an accepted row, in or out of the windows.
@@ -59,45 +60,40 @@ impl UsageSums {
     /// for every contact with usage in it, in contact order. `window` must be one of those the
     /// pass was given.
     pub fn over(&self, window: Window) -> PolarsResult<DataFrame> {
-        let inside: Vec<bool> =
-            self.segments.iter().map(|s| s.start >= window.start && s.end <= window.end).collect();
-        let covered: i64 = self
-            .segments
-            .iter()
-            .zip(&inside)
-            .filter(|(_, i)| **i)
-            .map(|(s, _)| (s.end - s.start).num_days() + 1)
-            .sum();
+        let inside: Vec<usize> = (0..self.segments.len())
+            .filter(|&i| self.segments[i].start >= window.start && self.segments[i].end <= window.end)
+            .collect();
+        let covered: i64 =
+            inside.iter().map(|&i| (self.segments[i].end - self.segments[i].start).num_days() + 1).sum();
         if covered != (window.end - window.start).num_days() + 1 {
             return Err(PolarsError::ComputeError(
                 format!("usage was not summed for the window {}..{}", window.start, window.end).into(),
             ));
         }
-        let mut totals: std::collections::BTreeMap<u32, (i128, Vec<f64>)> = Default::default();
-        let (contact, segment) = (self.fixed.column("contact")?.u32()?, self.fixed.column("segment")?.u32()?);
-        let (hi, lo) = (self.fixed.column("hi")?.i64()?, self.fixed.column("lo")?.i64()?);
-        for (((c, s), h), l) in contact.iter().zip(segment.iter()).zip(hi.iter()).zip(lo.iter()) {
-            if let (Some(c), Some(s), Some(h), Some(l)) = (c, s, h, l) {
-                if inside[s as usize] {
-                    totals.entry(c).or_default().0 += (i128::from(h) << 40) + i128::from(l);
-                }
-            }
-        }
-        let (contact, segment) = (self.odd.column("contact")?.u32()?, self.odd.column("segment")?.u32()?);
-        let minutes = self.odd.column("minutes")?.f64()?;
-        for ((c, s), m) in contact.iter().zip(segment.iter()).zip(minutes.iter()) {
-            if let (Some(c), Some(s), Some(m)) = (c, s, m) {
-                if inside[s as usize] {
-                    totals.entry(c).or_default().1.push(m);
-                }
+        let n = self.segments.len();
+        let mut odd: std::collections::BTreeMap<u32, Vec<f64>> = Default::default();
+        for &(c, s, m) in self.odd.iter() {
+            if inside.contains(&(s as usize)) {
+                odd.entry(c).or_default().push(m);
             }
         }
         let ids = self.contacts.ids();
-        let mut id_column: Vec<Option<&str>> = Vec::with_capacity(totals.len());
-        let mut sums: Vec<f64> = Vec::with_capacity(totals.len());
-        for (c, (fixed, odd)) in totals {
-            id_column.push(ids.get(c as usize));
-            sums.push(exact::fsum(fixed_parts(fixed).into_iter().chain(odd)));
+        let mut id_column: Vec<Option<&str>> = Vec::new();
+        let mut sums: Vec<f64> = Vec::new();
+        for c in 0..self.contacts.len() {
+            let total: i128 = inside
+                .iter()
+                .map(|&s| {
+                    let [hi, lo] = self.fixed[c * n + s];
+                    (i128::from(hi) << 40) + i128::from(lo)
+                })
+                .sum();
+            let extra = odd.remove(&(c as u32));
+            if total == 0 && extra.is_none() {
+                continue;
+            }
+            id_column.push(ids.get(c));
+            sums.push(exact::fsum(fixed_parts(total).into_iter().chain(extra.unwrap_or_default())));
         }
         DataFrame::new(
             sums.len(),
@@ -141,94 +137,128 @@ fn segments(windows: &[Window]) -> Vec<Window> {
         .collect()
 }
 
-/// Each date's segment (null outside every window), by a table lookup over the covered days.
-fn segment_of(date: Expr, segments: &[Window]) -> Expr {
-    let Some(first) = segments.first().map(|s| crate::calendar::epoch_days(s.start)) else {
-        return lit(NULL).cast(DataType::UInt32);
-    };
-    let last = segments.last().map_or(first, |s| crate::calendar::epoch_days(s.end));
-    let mut table: Vec<Option<u32>> = vec![None; (last - first + 1) as usize];
-    for (i, s) in segments.iter().enumerate() {
-        let (a, b) = (crate::calendar::epoch_days(s.start), crate::calendar::epoch_days(s.end));
-        for day in a..=b {
-            table[(day - first) as usize] = Some(i as u32);
+/// Each covered day's segment: `table[day - first]`.
+struct SegmentTable {
+    first: i32,
+    table: Vec<Option<u32>>,
+}
+
+impl SegmentTable {
+    fn new(segments: &[Window]) -> SegmentTable {
+        let days = |w: &Window| (epoch_days(w.start), epoch_days(w.end));
+        let first = segments.first().map_or(0, |s| days(s).0);
+        let last = segments.last().map_or(-1, |s| days(s).1);
+        let mut table = vec![None; usize::try_from(last - first + 1).unwrap_or(0)];
+        for (i, s) in segments.iter().enumerate() {
+            let (a, b) = days(s);
+            for day in a..=b {
+                table[(day - first) as usize] = Some(i as u32);
+            }
         }
+        SegmentTable { first, table }
     }
-    date.map(
-        move |c| {
-            let days = c.to_physical_repr();
-            let days = days.i32()?;
-            let out: UInt32Chunked = days
-                .iter()
-                .map(|d| d.and_then(|d| table.get(usize::try_from(d - first).ok()?).copied().flatten()))
-                .collect();
-            Ok(out.with_name(c.name().clone()).into_column())
-        },
-        |_, f| Ok(Field::new(f.name().clone(), DataType::UInt32)),
-    )
+
+    fn of(&self, day: i32) -> Option<u32> {
+        self.table.get(usize::try_from(day.checked_sub(self.first)?).ok()?).copied().flatten()
+    }
 }
 
-/// One half of each fixed-point minute value (null for the float path).
-fn half(minutes: Expr, high: bool) -> Expr {
-    minutes.map(
-        move |c| {
-            let out: Int64Chunked = c
-                .f64()?
-                .iter()
-                .map(|v| v.and_then(fixed).map(|(hi, lo)| if high { hi } else { lo }))
-                .collect();
-            Ok(out.with_name(c.name().clone()).into_column())
-        },
-        |_, f| Ok(Field::new(f.name().clone(), DataType::Int64)),
-    )
+/// What the pass has gathered so far (batches arrive from polars' streaming sink).
+struct Gathered {
+    fixed: Vec<[i64; 2]>,
+    odd: Vec<(u32, u32, f64)>,
+    rows: u64,
+    latest: Option<i32>,
+    rejected: Vec<DataFrame>,
 }
 
-/// Runs the usage pass over a validated usage table for `windows`.
-pub fn pass(
-    validated: &Validated,
-    windows: &[Window],
-    contacts: Arc<KeyIndex>,
-    run: impl FnOnce(Vec<DslPlan>, OptFlags) -> PolarsResult<Vec<DataFrame>>,
-) -> PolarsResult<UsagePass> {
+const CONTACT: &str = "\u{1}usage_contact";
+const DATE: &str = "\u{1}usage_date";
+const MINUTES: &str = "\u{1}usage_minutes";
+
+/// Runs the usage pass over a validated usage table for `windows`: one streaming query whose
+/// batches are folded into the sums as they arrive.
+pub fn pass(validated: &Validated, windows: &[Window], contacts: Arc<KeyIndex>) -> PolarsResult<UsagePass> {
     let segments = segments(windows);
-    let frame = validated.frame.clone();
-    let located = validated
-        .accepted_unordered(frame.clone())
-        .select([
-            col(CONTACT_POSITION).alias("contact"),
-            segment_of(col("date"), &segments).alias("segment"),
-            col("active_minutes").alias("minutes"),
-        ])
-        .filter(col("segment").is_not_null());
-    let fixed = located
-        .clone()
-        .select([
-            col("contact"),
-            col("segment"),
-            half(col("minutes"), true).alias("hi"),
-            half(col("minutes"), false).alias("lo"),
-        ])
-        .filter(col("hi").is_not_null())
-        .group_by([col("contact"), col("segment")])
-        .agg([col("hi").sum(), col("lo").sum()]);
-    let odd = located.filter(half(col("minutes"), true).is_null());
-    let latest = validated
-        .accepted_unordered(frame.clone())
-        .select([col("date").cast(DataType::Int32).max().alias("latest")]);
-    let plans = vec![
-        fixed.logical_plan,
-        odd.logical_plan,
-        latest.logical_plan,
-        frame.clone().select([len().alias("rows")]).logical_plan,
-        validated.rejected(frame.clone()).logical_plan,
+    let table = SegmentTable::new(&segments);
+    let n = segments.len();
+    let value = |name: &str| {
+        validated
+            .accepted_value(name)
+            .ok_or_else(|| PolarsError::ColumnNotFound(format!("usage has no {name}").into()))
+    };
+    let mut columns = vec![
+        col(CHECK),
+        col(CONTACT_POSITION).alias(CONTACT),
+        value("date")?.alias(DATE),
+        value("active_minutes")?.alias(MINUTES),
     ];
-    let mut results = run(plans, frame.get_current_optimizations())?.into_iter();
-    let mut next = || results.next().ok_or_else(|| PolarsError::NoData("a usage sink".into()));
-    let (fixed, odd, latest, count, rejected) = (next()?, next()?, next()?, next()?, next()?);
-    let latest = latest.column("latest")?.i32()?.get(0);
-    let rows_read = count.column("rows")?.cast(&DataType::UInt64)?.u64()?.get(0).unwrap_or(0);
-    let sums = UsageSums { segments, fixed, odd, contacts, latest };
-    Ok(UsagePass { sums, rows_read, rejected })
+    columns.push(col(super::read::ROW));
+    columns.extend(validated.raw_columns.iter().map(|c| col(c.as_str())));
+    let gathered = Arc::new(std::sync::Mutex::new(Gathered {
+        fixed: vec![[0, 0]; contacts.len() * n],
+        odd: Vec::new(),
+        rows: 0,
+        latest: None,
+        rejected: Vec::new(),
+    }));
+    let sink = gathered.clone();
+    let rejected_of = {
+        let validated_rejected = validated.rejected_columns();
+        move |batch: DataFrame| {
+            batch.lazy().filter(col(CHECK).is_not_null()).select(validated_rejected.clone()).collect()
+        }
+    };
+    let fold = move |batch: DataFrame| -> PolarsResult<bool> {
+        let check = batch.column(CHECK)?.u32()?;
+        let contact = batch.column(CONTACT)?.u32()?;
+        let date = batch.column(DATE)?.to_physical_repr();
+        let date = date.i32()?;
+        let minutes = batch.column(MINUTES)?.f64()?;
+        let rejected = check.null_count() < check.len();
+        let rejects = if rejected { Some(rejected_of(batch.clone())?) } else { None };
+        let mut g = sink.lock().map_err(|_| PolarsError::ComputeError("a usage batch failed".into()))?;
+        g.rows += batch.height() as u64;
+        if let Some(rejects) = rejects {
+            g.rejected.push(rejects);
+        }
+        for (((check, contact), date), minutes) in
+            check.iter().zip(contact.iter()).zip(date.iter()).zip(minutes.iter())
+        {
+            let (None, Some(contact), Some(date)) = (check, contact, date) else { continue };
+            g.latest = g.latest.max(Some(date));
+            let (Some(segment), Some(minutes)) = (table.of(date), minutes) else { continue };
+            match fixed(minutes) {
+                Some((hi, lo)) => {
+                    let slot = &mut g.fixed[contact as usize * n + segment as usize];
+                    slot[0] += hi;
+                    slot[1] += lo;
+                }
+                None => g.odd.push((contact, segment, minutes)),
+            }
+        }
+        Ok(false)
+    };
+    let query = validated.frame.clone().select(columns).sink_batches(PlanCallback::new(fold), false, None)?;
+    super::read::guard(|| query.collect_with_engine(Engine::Streaming).map(|_| ()))?;
+    let g = std::mem::replace(
+        &mut *gathered.lock().map_err(|_| PolarsError::ComputeError("a usage batch failed".into()))?,
+        Gathered { fixed: Vec::new(), odd: Vec::new(), rows: 0, latest: None, rejected: Vec::new() },
+    );
+    let rejected = match g.rejected.len() {
+        0 => validated.no_rejects()?,
+        _ => {
+            let mut all = g.rejected.into_iter();
+            let mut first = all.next().unwrap_or_default();
+            for more in all {
+                first.vstack_mut(&more)?;
+            }
+            first
+        }
+    };
+    let sums =
+        UsageSums { segments, fixed: Arc::new(g.fixed), odd: Arc::new(g.odd), contacts, latest: g.latest };
+    Ok(UsagePass { sums, rows_read: g.rows, rejected })
 }
 
 #[cfg(test)]

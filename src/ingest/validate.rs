@@ -82,13 +82,36 @@ impl Validated {
         frame.filter(col(CHECK).is_null()).select(self.accepted.clone())
     }
 
+    /// The accepted value of the canonical column `name` (meaningful where [`CHECK`] is null),
+    /// under that name; to be re-aliased when the file has a column of the same name.
+    pub fn accepted_value(&self, name: &str) -> Option<Expr> {
+        let i = self.table.spec().columns.iter().position(|c| c.name == name)?;
+        self.accepted.get(i).cloned()
+    }
+
     /// The rejected rows: [`ROW`], [`CHECK`] and the file's values as text.
     pub fn rejected(&self, frame: LazyFrame) -> LazyFrame {
+        frame.filter(col(CHECK).is_not_null()).select(self.rejected_columns())
+    }
+
+    /// The columns of [`Validated::rejected`]'s rows.
+    pub fn rejected_columns(&self) -> Vec<Expr> {
         let mut columns = vec![col(ROW), col(CHECK)];
         columns.extend(self.raw_columns.iter().map(|c| {
             parse::map_expr(col(c.as_str()), parse::source_text, DataType::String).alias(c.as_str())
         }));
-        frame.filter(col(CHECK).is_not_null()).select(columns)
+        columns
+    }
+
+    /// No rejected rows, in [`Validated::rejected`]'s shape.
+    pub fn no_rejects(&self) -> PolarsResult<DataFrame> {
+        let mut columns = vec![
+            Column::new_empty(ROW.into(), &IDX_DTYPE),
+            Column::new_empty(CHECK.into(), &DataType::UInt32),
+        ];
+        columns
+            .extend(self.raw_columns.iter().map(|c| Column::new_empty(c.as_str().into(), &DataType::String)));
+        DataFrame::new(0, columns)
     }
 
     /// Turns collected rejected rows into `rejects/<table>.csv` form: `row`, `column`,
