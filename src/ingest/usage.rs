@@ -205,8 +205,22 @@ pub fn pass(validated: &Validated, windows: &[Window], contacts: Arc<KeyIndex>) 
     let sink = gathered.clone();
     let rejected_of = {
         let validated_rejected = validated.rejected_columns();
-        move |batch: DataFrame| {
-            batch.lazy().filter(col(CHECK).is_not_null()).select(validated_rejected.clone()).collect()
+        move |batch: DataFrame| -> PolarsResult<DataFrame> {
+            let rejected =
+                batch.lazy().filter(col(CHECK).is_not_null()).select(validated_rejected.clone()).collect()?;
+            // Filtered text still points into the whole batch's buffers; a copy lets them go, so
+            // that memory holds the rejected rows, not every batch that had one.
+            let owned = rejected
+                .columns()
+                .iter()
+                .map(|c| match c.str() {
+                    Ok(text) => {
+                        text.iter().collect::<StringChunked>().with_name(c.name().clone()).into_column()
+                    }
+                    Err(_) => c.clone(),
+                })
+                .collect();
+            DataFrame::new(rejected.height(), owned)
         }
     };
     let fold = move |batch: DataFrame| -> PolarsResult<bool> {
