@@ -402,29 +402,46 @@ struct ShapeScan {
 
 impl ShapeScan {
     fn feed(&mut self, text: &[u8]) {
-        for &b in text {
-            self.pending = true;
-            if self.records == 0 {
-                self.header.push(b);
+        let mut rest = text;
+        // The header record keeps its bytes, for its names.
+        while self.records == 0 {
+            let Some((&b, tail)) = rest.split_first() else { return };
+            self.header.push(b);
+            self.byte(b);
+            rest = tail;
+        }
+        // Most bytes of a data file are letters and digits, which only mean "this record has a
+        // value": they skip the state machine.
+        let separator = self.separator;
+        for &b in rest {
+            if b > b'"' && b != separator {
+                self.has_value = true;
+                self.pending = true;
+            } else {
+                self.byte(b);
             }
-            match b {
-                b'"' => {
-                    self.in_quotes = !self.in_quotes;
-                    self.has_value = true;
-                }
-                b if b == self.separator && !self.in_quotes => {
-                    self.fields += 1;
-                    self.has_value = true;
-                }
-                b'\n' => {
-                    self.lines += 1;
-                    if !self.in_quotes {
-                        self.end_record();
-                    }
-                }
-                b'\r' | b' ' | b'\t' => {}
-                _ => self.has_value = true,
+        }
+    }
+
+    fn byte(&mut self, b: u8) {
+        self.pending = true;
+        match b {
+            b'"' => {
+                self.in_quotes = !self.in_quotes;
+                self.has_value = true;
             }
+            b if b == self.separator && !self.in_quotes => {
+                self.fields += 1;
+                self.has_value = true;
+            }
+            b'\n' => {
+                self.lines += 1;
+                if !self.in_quotes {
+                    self.end_record();
+                }
+            }
+            b'\r' | b' ' | b'\t' => {}
+            _ => self.has_value = true,
         }
     }
 
