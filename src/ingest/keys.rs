@@ -54,7 +54,7 @@ impl KeyIndex {
 struct Table {
     /// Every key's bytes, one after the other; key `i` is `arena[offsets[i]..offsets[i + 1]]`.
     arena: Vec<u8>,
-    offsets: Vec<u32>,
+    offsets: Vec<usize>,
     /// `0` for an empty slot; else the key's hash's upper 32 bits, then `i + 1`.
     slots: Vec<u64>,
     mask: u64,
@@ -79,7 +79,7 @@ impl Table {
             let hash = Self::hash(key);
             let fresh = keys[i].is_some() && table.find(hash, key).is_none();
             table.arena.extend_from_slice(key);
-            table.offsets.push(table.arena.len() as u32);
+            table.offsets.push(table.arena.len());
             if fresh {
                 let mut at = hash & table.mask;
                 while table.slots[at as usize] != 0 {
@@ -97,7 +97,7 @@ impl Table {
     }
 
     fn key(&self, i: usize) -> &[u8] {
-        &self.arena[self.offsets[i] as usize..self.offsets[i + 1] as usize]
+        &self.arena[self.offsets[i]..self.offsets[i + 1]]
     }
 
     /// The position of `key` (whose hash is `hash`), probing from `first`, the content of its

@@ -164,6 +164,7 @@ impl SegmentTable {
 }
 
 /// What the pass has gathered so far (batches arrive from polars' streaming sink).
+#[derive(Default)]
 struct Gathered {
     fixed: Vec<[i64; 2]>,
     odd: Vec<(u32, u32, f64)>,
@@ -197,10 +198,7 @@ pub fn pass(validated: &Validated, windows: &[Window], contacts: Arc<KeyIndex>) 
     columns.extend(validated.raw_columns.iter().map(|c| col(c.as_str())));
     let gathered = Arc::new(std::sync::Mutex::new(Gathered {
         fixed: vec![[0, 0]; contacts.len() * n],
-        odd: Vec::new(),
-        rows: 0,
-        latest: None,
-        rejected: Vec::new(),
+        ..Default::default()
     }));
     let sink = gathered.clone();
     let rejected_of = {
@@ -242,12 +240,13 @@ pub fn pass(validated: &Validated, windows: &[Window], contacts: Arc<KeyIndex>) 
             let (None, Some(contact), Some(date)) = (check, contact, date) else { continue };
             g.latest = g.latest.max(Some(date));
             let (Some(segment), Some(minutes)) = (table.of(date), minutes) else { continue };
-            match fixed(minutes) {
-                Some((hi, lo)) => {
-                    let slot = &mut g.fixed[contact as usize * n + segment as usize];
-                    slot[0] += hi;
-                    slot[1] += lo;
-                }
+            let slot = &mut g.fixed[contact as usize * n + segment as usize];
+            // A sum that would overflow (over 2^27 rows of one contact in one segment) sends
+            // the row down the float path instead of wrapping.
+            match fixed(minutes)
+                .and_then(|(hi, lo)| Some([slot[0].checked_add(hi)?, slot[1].checked_add(lo)?]))
+            {
+                Some(sum) => *slot = sum,
                 None => g.odd.push((contact, segment, minutes)),
             }
         }
@@ -255,9 +254,8 @@ pub fn pass(validated: &Validated, windows: &[Window], contacts: Arc<KeyIndex>) 
     };
     let query = validated.frame.clone().select(columns).sink_batches(PlanCallback::new(fold), false, None)?;
     super::read::guard(|| query.collect_with_engine(Engine::Streaming).map(|_| ()))?;
-    let g = std::mem::replace(
+    let g = std::mem::take(
         &mut *gathered.lock().map_err(|_| PolarsError::ComputeError("a usage batch failed".into()))?,
-        Gathered { fixed: Vec::new(), odd: Vec::new(), rows: 0, latest: None, rejected: Vec::new() },
     );
     let rejected = match g.rejected.len() {
         0 => validated.no_rejects()?,
