@@ -67,6 +67,30 @@ pub enum Command {
         #[arg(long)]
         allow_future: bool,
     },
+    /// Write the history snapshots that runs as of each of the last N month-ends would have
+    /// written, reading the inputs once (needs `[history] dir` in the pipeline file).
+    ///
+    /// Snapshots are written oldest first into <history.dir>/as_of=YYYY-MM-DD/, each the same
+    /// tables a plain `run --as-of` that date writes; a snapshot of the same date is replaced
+    /// whole. No reports and no output folder are written.
+    Backfill {
+        /// The pipeline file (TOML).
+        pipeline: PathBuf,
+        /// How many month-ends to write, ending with D (D itself when it is a month-end, else
+        /// the month-end before it).
+        #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=600))]
+        months: u32,
+        /// The as-of date D (YYYY-MM-DD); overrides the pipeline file's `as_of`. Default: the
+        /// last day of the previous month.
+        #[arg(long, value_parser = parse_date)]
+        as_of: Option<NaiveDate>,
+        /// Print no progress lines (warnings still print).
+        #[arg(long, short)]
+        quiet: bool,
+        /// Accept an as-of date after today.
+        #[arg(long)]
+        allow_future: bool,
+    },
     /// Write a deterministic, realistic synthetic set of the nine canonical exports.
     ///
     /// Scale 1 is about 300 accounts, 2,000 contacts and 300,000 usage rows; size grows

@@ -161,6 +161,8 @@ pub struct Settings {
     pub quality: QualitySettings,
     pub reports: ReportSettings,
     pub currency: CurrencySettings,
+    pub history: HistorySettings,
+    pub coverage: CoverageSettings,
 }
 
 /// `[health]`: the advocate health score (SPEC.md 3.1).
@@ -383,6 +385,37 @@ impl Default for ProgramSettings {
     }
 }
 
+/// `[coverage]`: accounts hanging on one person (SPEC.md 8.3).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct CoverageSettings {
+    /// A CSQA who left or moved in the last N days counts as departed: 90.
+    pub departure_window_days: u32,
+}
+
+impl Default for CoverageSettings {
+    fn default() -> Self {
+        CoverageSettings { departure_window_days: 90 }
+    }
+}
+
+/// `[history]`: the snapshots each run keeps of what it published (SPEC.md 6.2).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct HistorySettings {
+    /// The history folder (relative to the pipeline file): unset, no history. Every
+    /// successful run writes `<dir>/as_of=<D>/`.
+    pub dir: Option<PathBuf>,
+    /// Calendar months of `history_monthly`, ending with D's month: 24.
+    pub months: u32,
+}
+
+impl Default for HistorySettings {
+    fn default() -> Self {
+        HistorySettings { dir: None, months: 24 }
+    }
+}
+
 /// `[quality]`: when a bad export stops the run.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -457,6 +490,10 @@ struct RawPipeline {
     reports: ReportSettings,
     #[serde(default)]
     currency: CurrencySettings,
+    #[serde(default)]
+    history: HistorySettings,
+    #[serde(default)]
+    coverage: CoverageSettings,
 }
 
 /// `as_of` may be written as a string (`"2026-10-31"`) or a TOML date (`2026-10-31`).
@@ -626,7 +663,12 @@ impl Pipeline {
             quality: raw.quality,
             reports: raw.reports,
             currency: raw.currency,
+            history: raw.history,
+            coverage: raw.coverage,
         };
+        if let Some(dir) = settings.history.dir.take() {
+            settings.history.dir = Some(normalize(&base_dir.join(dir)));
+        }
         if let Some(templates) = settings.reports.templates.take() {
             let folder = normalize(&base_dir.join(templates));
             if !folder.is_dir() {
@@ -1008,6 +1050,8 @@ impl Settings {
             ("candidates.tenure_usage_window_days", c.tenure_usage_window_days.into()),
             ("candidates.deal_window_days", c.deal_window_days.into()),
             ("program.months", self.program.months.into()),
+            ("history.months", self.history.months.into()),
+            ("coverage.departure_window_days", self.coverage.departure_window_days.into()),
             ("quality.max_reject_ratio", self.quality.max_reject_ratio),
             ("reports.top_n", self.reports.top_n as f64),
         ]
@@ -1034,7 +1078,7 @@ pub fn range_of(key: &str) -> Option<(f64, f64, bool)> {
         "candidates.min_score" => (0.0, 100.0, false),
         "candidates.webinars_min" => (0.0, 1_000_000.0, true),
         "candidates.tenure_min_minutes" => (0.0, 1e9, false),
-        "program.months" => (1.0, 600.0, true),
+        "program.months" | "history.months" => (1.0, 600.0, true),
         "reports.top_n" => (1.0, 100_000.0, true),
         _ => return None,
     })

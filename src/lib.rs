@@ -12,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod generate;
+pub mod history;
 pub mod ingest;
 pub mod metrics;
 pub mod output;
@@ -89,6 +90,20 @@ fn plan(options: &RunOptions) -> Result<Plan> {
     protected.extend(files.iter().flat_map(|(_, f)| f.iter().cloned()));
     protected.extend(pipeline.settings.reports.templates.iter().cloned());
     protected.extend(pipeline.inputs.iter().filter_map(|(_, input)| input.identities.clone()));
+    if let Some(dir) = &pipeline.settings.history.dir {
+        // Each run replaces its output folder whole: history inside it would be lost, and
+        // an output folder inside the history folder is not a snapshot.
+        protected.push(dir.clone());
+        if config::normalize(&std::path::absolute(&out).unwrap_or(out.clone()))
+            .starts_with(config::normalize(&std::path::absolute(dir).unwrap_or(dir.clone())))
+        {
+            return Err(Error::config(format!(
+                "`history.dir` ({}) contains the output folder {}; keep the output folder outside the history",
+                dir.display(),
+                out.display()
+            )));
+        }
+    }
     Ok(Plan { pipeline, calendar, out, files, protected })
 }
 
@@ -136,8 +151,20 @@ fn compute(
             .collect();
         return Ok(Outcome { bundle, notes: loaded.notes, warnings, quality: loaded.quality, over_limit });
     }
-    let mut computed = metrics::compute(&loaded.tables, calendar, pipeline, &|stage| stages.begin(stage))?;
-    computed.tables.extend(metrics::quality_tables(&loaded.quality, &computed.findings)?);
+    let snapshots = match &pipeline.settings.history.dir {
+        Some(dir) => Some(history::snapshots(dir)?),
+        None => None,
+    };
+    let scores = metrics::health::Scores::default();
+    let mut computed = tables_as_of(
+        &loaded.tables,
+        &loaded.quality,
+        calendar,
+        pipeline,
+        &scores,
+        snapshots.as_deref(),
+        &|stage| stages.begin(stage),
+    )?;
     if let Some(warning) = empty_population_warning(&loaded.tables, &computed, calendar)? {
         stages.warn(&warning);
         warnings.push(warning);
@@ -152,13 +179,39 @@ fn compute(
     Ok(Outcome { bundle, notes, warnings, quality: loaded.quality, over_limit: None })
 }
 
+/// Every data table of a run as of `calendar`: the metrics, the data-quality tables and, when
+/// the pipeline keeps history (`snapshots` is the history folder's content),
+/// `history_monthly` and `restatements`.
+fn tables_as_of(
+    tables: &ingest::Tables,
+    quality: &[TableQuality],
+    calendar: &Calendar,
+    pipeline: &Pipeline,
+    scores: &metrics::health::Scores,
+    snapshots: Option<&[history::Snapshot]>,
+    progress: &dyn Fn(&str),
+) -> Result<metrics::Computed> {
+    let mut computed = metrics::compute(tables, calendar, pipeline, scores, progress)?;
+    computed.tables.extend(metrics::quality_tables(quality, &computed.findings)?);
+    if let Some(snapshots) = snapshots {
+        progress("reading the history");
+        history::add_tables(snapshots, calendar, pipeline.settings.history.months, &mut computed)?;
+    }
+    Ok(computed)
+}
+
 /// `advocacy run`: reads, checks, computes and publishes everything atomically.
 pub fn run(options: &RunOptions) -> Result<RunSummary> {
     let stages = Stages::new(options.quiet);
     stages.begin("reading the pipeline file");
     let plan = plan(options)?;
-    // The output folder is checked and locked before any work.
+    // The output folder is checked and locked before any work, and so is the history
+    // folder: it is read for the history tables and written once the output is published.
     let claim = output::claim(&plan.out, &plan.protected)?;
+    let store = match &plan.pipeline.settings.history.dir {
+        Some(dir) => Some(history::Store::open(dir, &|message| stages.warn(message))?),
+        None => None,
+    };
     // Inputs are hashed on another thread while they are read.
     let hashing = {
         let (path, base) = (plan.pipeline.path.clone(), plan.pipeline.base_dir.clone());
@@ -204,7 +257,115 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
     }
     stages.begin("writing outputs");
     output::publish(&claim, &mut outcome.bundle, || record(outputs, notes, warnings.clone(), None))?;
+    if let Some(store) = &store {
+        let run_json = outcome
+            .bundle
+            .files
+            .iter()
+            .find(|(path, _)| path.as_os_str() == "run.json")
+            .map(|(_, bytes)| bytes.clone())
+            .ok_or_else(|| Error::internal("the published output has no run.json"))?;
+        store.write(plan.calendar.as_of, &mut outcome.bundle.tables, &run_json).map_err(|e| {
+            Error::Input(format!(
+                "the output was published to {}, but the history snapshot was not written: {e}",
+                plan.out.display()
+            ))
+        })?;
+    }
     Ok(RunSummary { out: plan.out, as_of: plan.calendar.as_of, quality: outcome.quality, warnings })
+}
+
+/// What `advocacy backfill` is asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct BackfillOptions {
+    pub pipeline: PathBuf,
+    /// The last date to write; overrides the pipeline file's `as_of`.
+    pub as_of: Option<NaiveDate>,
+    /// How many month-ends to write.
+    pub months: u32,
+    pub quiet: bool,
+    pub allow_future: bool,
+}
+
+/// `advocacy backfill`: the snapshots that runs as of each of the last `months` month-ends up
+/// to D would have written, reading the inputs once. Oldest first, so that each snapshot's
+/// `history_monthly` and `restatements` read the ones before it exactly as a run as of that
+/// date would. No reports, no output folder. Returns the dates written.
+pub fn backfill(options: &BackfillOptions) -> Result<Vec<NaiveDate>> {
+    let stages = Stages::new(options.quiet);
+    stages.begin("reading the pipeline file");
+    let run_options = RunOptions {
+        pipeline: options.pipeline.clone(),
+        as_of: options.as_of,
+        quiet: options.quiet,
+        allow_future: options.allow_future,
+        ..RunOptions::default()
+    };
+    let plan = plan(&run_options)?;
+    let Some(dir) = plan.pipeline.settings.history.dir.clone() else {
+        return Err(Error::config(format!(
+            "{}: backfill writes history snapshots, but the pipeline has no `history.dir`; add\n\n[history]\ndir = \"history\"",
+            plan.pipeline.path.display()
+        )));
+    };
+    if options.months == 0 {
+        return Err(Error::config("--months must be at least 1"));
+    }
+    let dates = history::backfill_dates(plan.calendar.as_of, options.months);
+    let store = history::Store::open(&dir, &|message| stages.warn(message))?;
+    let hashes = provenance::hash_files(&plan.pipeline.path, &plan.pipeline.base_dir, &plan.files)?;
+
+    // One read of the inputs, summing usage over every window any of the dates needs.
+    let mut windows = Vec::new();
+    for d in &dates {
+        for w in metrics::usage_windows(&Calendar::new(*d), &plan.pipeline.settings) {
+            if !windows.contains(&w) {
+                windows.push(w);
+            }
+        }
+    }
+    let loaded = ingest::load(&plan.pipeline, &windows, &|stage| stages.begin(stage))?;
+    let hashes = hashes.only_read(&plan.pipeline.base_dir, &loaded.quality);
+    if let Some(message) = over_reject_limit(&loaded.quality, plan.pipeline.settings.quality.max_reject_ratio)
+    {
+        return Err(Error::RejectRatio {
+            message: format!("{message}\nno snapshot was written; `advocacy run` writes the rejected rows"),
+            diagnostics: PathBuf::new(),
+        });
+    }
+    let scores = metrics::health::Scores::default();
+    for (i, d) in dates.iter().enumerate() {
+        stages.begin(&format!("snapshot as of {d} ({} of {})", i + 1, dates.len()));
+        let calendar = Calendar::new(*d);
+        let snapshots = store.snapshots()?;
+        let computed = tables_as_of(
+            &loaded.tables,
+            &loaded.quality,
+            &calendar,
+            &plan.pipeline,
+            &scores,
+            Some(&snapshots),
+            &|_| {},
+        )?;
+        let mut notes = loaded.notes.clone();
+        notes.extend(computed.notes.iter().cloned());
+        let mut tables = computed.into_named();
+        let outputs = tables.iter().map(|(name, df)| (name.clone(), df.height())).collect();
+        let record = RunRecord {
+            pipeline: &plan.pipeline,
+            calendar: &calendar,
+            hashes: &hashes,
+            quality: &loaded.quality,
+            outputs,
+            notes,
+            warnings: freshness_warnings(&loaded.tables, &calendar),
+            error: None,
+            timings: stages.timings(),
+            total_ms: stages.total_ms(),
+        };
+        store.write(*d, &mut tables, record.to_json().as_bytes())?;
+    }
+    Ok(dates)
 }
 
 /// What `advocacy validate` found.

@@ -39,6 +39,15 @@ fn command() {
                 validation.over_limit.map_or(Ok(()), Err)
             })
         }
+        Command::Backfill { pipeline, months, as_of, quiet, allow_future } => {
+            let options = advocacy::BackfillOptions { pipeline, as_of, months, quiet, allow_future };
+            advocacy::backfill(&options).map(|dates| match (dates.first(), dates.last()) {
+                (Some(first), Some(last)) => {
+                    eprintln!("wrote {} history snapshots, as of {first} to {last}", dates.len())
+                }
+                _ => eprintln!("wrote no snapshots"),
+            })
+        }
         Command::Generate { out, scale, seed, format, layout, snapshot, realistic, usage_files } => {
             generate::write(&generate::Options {
                 out,

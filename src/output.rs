@@ -216,7 +216,7 @@ fn stage(
 
 /// Moves `staging` to `dest`: one atomic exchange when `dest` exists, then the old folder
 /// (now at `staging`) is removed.
-fn swap_into_place(staging: &Path, dest: &Path) -> Result<()> {
+pub(crate) fn swap_into_place(staging: &Path, dest: &Path) -> Result<()> {
     if !dest.exists() {
         return fs::rename(staging, dest).map_err(|e| Error::io("move the new output to", dest, e));
     }
@@ -446,7 +446,7 @@ fn csv_bytes(df: &DataFrame) -> PolarsResult<Vec<u8>> {
     Ok(buffer)
 }
 
-fn parquet_bytes(df: &mut DataFrame) -> PolarsResult<Vec<u8>> {
+pub(crate) fn parquet_bytes(df: &mut DataFrame) -> PolarsResult<Vec<u8>> {
     let mut buffer = Cursor::new(Vec::new());
     ParquetWriter::new(&mut buffer).finish(df)?;
     Ok(buffer.into_inner())
@@ -492,7 +492,7 @@ fn is_plain_number(value: &str) -> bool {
         && value.parse::<f64>().is_ok()
 }
 
-fn write_file(path: &Path, contents: &[u8]) -> Result<()> {
+pub(crate) fn write_file(path: &Path, contents: &[u8]) -> Result<()> {
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent).map_err(|e| Error::io("create the folder", parent, e))?;
     }

@@ -91,3 +91,12 @@ pub fn order(descending: &[bool]) -> SortMultipleOptions {
         .with_nulls_last(true)
         .with_maintain_order(true)
 }
+
+/// Runs several plans as one query, so that polars shares their common inputs and runs them
+/// side by side.
+pub fn collect_all(plans: Vec<LazyFrame>) -> PolarsResult<Vec<DataFrame>> {
+    let Some(first) = plans.first() else { return Ok(Vec::new()) };
+    let optimizations = first.get_current_optimizations();
+    let plans = plans.into_iter().map(|plan| plan.logical_plan).collect();
+    LazyFrame::collect_all_with_engine(plans, Engine::Auto, optimizations)
+}

@@ -176,28 +176,98 @@ pub fn tier(score: Expr, tiers: &Tiers) -> Expr {
         .otherwise(Tier::AtRisk.lit())
 }
 
+/// Scores as of many dates, each computed once: `contact_health` reads D and D_prev,
+/// `health_monthly` every program month-end (D_prev among them), and a backfill the same
+/// dates again for every month it writes. A date's scores depend only on the inputs and the
+/// settings, so one cache serves every as-of date of a process.
+#[derive(Default)]
+pub struct Scores {
+    by_date: std::sync::Mutex<std::collections::BTreeMap<NaiveDate, DataFrame>>,
+}
+
+impl Scores {
+    /// Computes, in one parallel batch, the scores of every date not cached yet.
+    pub fn ensure(
+        &self,
+        tables: &Tables,
+        dates: &[NaiveDate],
+        s: &HealthSettings,
+        minutes: Option<&Minutes>,
+    ) -> PolarsResult<()> {
+        let mut missing: Vec<NaiveDate> = {
+            let cached = self.lock();
+            dates.iter().copied().filter(|d| !cached.contains_key(d)).collect()
+        };
+        missing.sort();
+        missing.dedup();
+        let plans = missing
+            .iter()
+            .map(|d| {
+                // Sorted, so that sums over a date's scores add in one order on every run.
+                let scored = with_fatigue(score_on(tables, *d, s, minutes)?, tables, *d, s);
+                Ok(scored.sort(["contact_id"], SortMultipleOptions::default()))
+            })
+            .collect::<PolarsResult<Vec<_>>>()?;
+        let frames = super::exprs::collect_all(plans)?;
+        let mut cached = self.lock();
+        for (d, frame) in missing.into_iter().zip(frames) {
+            cached.insert(d, frame);
+        }
+        Ok(())
+    }
+
+    /// The scores as of `d`: every contact of the population on `d`, with its components,
+    /// `score`, points, `tier` and `fatigued`.
+    pub fn on(
+        &self,
+        tables: &Tables,
+        d: NaiveDate,
+        s: &HealthSettings,
+        minutes: Option<&Minutes>,
+    ) -> PolarsResult<DataFrame> {
+        self.ensure(tables, &[d], s, minutes)?;
+        Ok(self.lock().get(&d).cloned().expect("ensured above"))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::BTreeMap<NaiveDate, DataFrame>> {
+        // A panic while the lock was held leaves complete entries only.
+        self.by_date.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Adds `fatigued` as of `d`: at least `fatigue_max_asks` activities (any status) with
+/// `requested_on` in the last `fatigue_window_days` days.
+fn with_fatigue(frame: LazyFrame, tables: &Tables, d: NaiveDate, s: &HealthSettings) -> LazyFrame {
+    let asks = tables
+        .activities
+        .clone()
+        .lazy()
+        .filter(within(col("requested_on"), Window::last_days(d, s.fatigue_window_days)))
+        .group_by([col("contact_id")])
+        .agg([len().alias("asks")]);
+    frame
+        .join(asks, [col("contact_id")], [col("contact_id")], JoinArgs::new(JoinType::Left))
+        .with_column(col("asks").fill_null(lit(0)).gt_eq(lit(s.fatigue_max_asks)).alias("fatigued"))
+        .drop(cols(["asks"]))
+}
+
 /// The `contact_health` table, sorted by `contact_id`.
 pub fn contact_health(
     tables: &Tables,
     calendar: &Calendar,
     s: &HealthSettings,
     minutes: Option<&Minutes>,
+    scores: &Scores,
 ) -> PolarsResult<DataFrame> {
-    let now = score_on(tables, calendar.as_of, s, minutes)?;
+    scores.ensure(tables, &[calendar.as_of, calendar.prev_as_of()], s, minutes)?;
+    let now = scores.on(tables, calendar.as_of, s, minutes)?.lazy();
     let mut prev_columns =
         vec![col("contact_id"), col("score").alias("score_prev"), col("tier").alias("tier_prev")];
     for c in COMPONENTS {
         prev_columns.push(col(format!("{c}_component")).alias(format!("{c}_component_prev")));
         prev_columns.push(col(format!("{c}_points")).alias(format!("{c}_points_prev")));
     }
-    let prev = score_on(tables, calendar.prev_as_of(), s, minutes)?.select(prev_columns);
-    let asks = tables
-        .activities
-        .clone()
-        .lazy()
-        .filter(within(col("requested_on"), calendar.last_days(s.fatigue_window_days)))
-        .group_by([col("contact_id")])
-        .agg([len().alias("asks")]);
+    let prev = scores.on(tables, calendar.prev_as_of(), s, minutes)?.lazy().select(prev_columns);
 
     let mut columns = vec![
         col("contact_id"),
@@ -209,7 +279,7 @@ pub fn contact_health(
         col("advocacy_component"),
         col("score"),
         col("tier"),
-        col("asks").fill_null(lit(0)).gt_eq(lit(s.fatigue_max_asks)).alias("fatigued"),
+        col("fatigued"),
         col("score_prev"),
         (col("score") - col("score_prev")).alias("score_delta"),
         col("tier_prev"),
@@ -224,7 +294,6 @@ pub fn contact_health(
     let names = tables.contacts.clone().lazy().select([col("contact_id"), col("full_name")]);
     let accounts = tables.accounts.clone().lazy().select([col("account_id"), col("account_name")]);
     now.join(prev, [col("contact_id")], [col("contact_id")], JoinArgs::new(JoinType::Left))
-        .join(asks, [col("contact_id")], [col("contact_id")], JoinArgs::new(JoinType::Left))
         .join(names, [col("contact_id")], [col("contact_id")], JoinArgs::new(JoinType::Left))
         .join(accounts, [col("account_id")], [col("account_id")], JoinArgs::new(JoinType::Left))
         .select(columns)

@@ -300,6 +300,7 @@ pub fn won_by_month(influence: &Influence, window: Window) -> LazyFrame {
         .filter(col("stage").eq(Stage::Won.lit()))
         .group_by([super::exprs::month_key(col("closed_on")).alias("month_key")])
         .agg([
+            exact::sum(col("amount")).alias("won_amount"),
             exact::sum(when(col("influenced")).then(col("amount")).otherwise(lit(0.0)))
                 .alias("influenced_amount"),
             exact::sum(when(col("referral")).then(col("amount")).otherwise(lit(0.0)))

@@ -2,10 +2,12 @@
 //! and settings and returns output tables; none of them touches a file.
 
 pub mod candidates;
+pub mod coverage;
 pub mod csqa;
 pub mod exprs;
 pub mod health;
 pub mod influence;
+pub mod monthly;
 pub mod program;
 pub mod quality;
 pub mod referral;
@@ -56,28 +58,40 @@ impl Computed {
     }
 }
 
-/// The usage windows the metrics read: the health usage window as of D and as of D_prev, and
-/// the candidates' tenure usage window as of D.
+/// The usage windows the metrics read: the health usage window as of D, as of D_prev and as
+/// of every month-end of `health_monthly`, and the candidates' tenure usage window as of D.
 /// Ingestion sums usage over exactly these windows (see `ingest::usage`).
 pub fn usage_windows(calendar: &Calendar, settings: &Settings) -> Vec<Window> {
-    vec![
-        calendar.last_days(settings.health.usage_window_days),
-        Window::last_days(calendar.prev_as_of(), settings.health.usage_window_days),
+    let health = |d| Window::last_days(d, settings.health.usage_window_days);
+    let mut windows = vec![
+        health(calendar.as_of),
+        health(calendar.prev_as_of()),
         calendar.last_days(settings.candidates.tenure_usage_window_days),
-    ]
+    ];
+    windows.extend(monthly::month_ends(calendar, settings).into_iter().map(health));
+    let mut unique = Vec::with_capacity(windows.len());
+    for w in windows {
+        if !unique.contains(&w) {
+            unique.push(w);
+        }
+    }
+    unique
 }
 
-/// Computes every metric table; `progress` is told each family as it starts.
+/// Computes every metric table; `progress` is told each family as it starts. `scores` caches
+/// health scores by date, so that runs as of several dates over the same inputs (a backfill)
+/// compute each date's scores once.
 pub fn compute(
     tables: &Tables,
     calendar: &Calendar,
     pipeline: &Pipeline,
+    scores: &health::Scores,
     progress: &dyn Fn(&str),
 ) -> Result<Computed> {
     let s = &pipeline.settings;
     progress("metrics: health scores");
     let minutes = usage::Minutes::new(tables.usage.as_ref(), &usage_windows(calendar, s))?;
-    let contact_health = health::contact_health(tables, calendar, &s.health, minutes.as_ref())?;
+    let contact_health = health::contact_health(tables, calendar, &s.health, minutes.as_ref(), scores)?;
     progress("metrics: CSQAs");
     let csqa = csqa::csqa(tables, calendar, &s.csqa)?;
     progress("metrics: influenced revenue");
@@ -110,6 +124,9 @@ pub fn compute(
         minutes.as_ref(),
     )?;
     let program = program::program_monthly(tables, calendar, s.program.months, &csqa, &influence)?;
+    progress("metrics: health by month and account coverage");
+    let health_monthly = monthly::health_monthly(tables, calendar, s, minutes.as_ref(), scores, &csqa)?;
+    let coverage = coverage::account_coverage(tables, calendar, &s.coverage, &contact_health, &csqa)?;
 
     let mut out = BTreeMap::from([
         (OutputTable::ContactHealth, contact_health),
@@ -119,6 +136,8 @@ pub fn compute(
         (OutputTable::SecondOrderSummary, second_order_summary),
         (OutputTable::AdvocateCandidates, candidates),
         (OutputTable::ProgramMonthly, program),
+        (OutputTable::HealthMonthly, health_monthly),
+        (OutputTable::AccountCoverage, coverage),
     ]);
     out.extend(influence_tables);
     out.extend(referral_tables);

@@ -10,7 +10,7 @@
 //! - `new_csqas` (qualified in the month) and `active_csqas` (qualified by and active on the
 //!   month's last day, or D);
 //! - over in-scope deals won with `closed_on` in the month: `influenced_amount`,
-//!   `referral_amount`.
+//!   `referral_amount`, and (after the spec's columns) `won_amount`.
 
 use polars::prelude::*;
 
@@ -152,6 +152,9 @@ pub fn program_monthly(
             col("active_csqas"),
             col("influenced_amount").fill_null(lit(0.0)),
             col("referral_amount").fill_null(lit(0.0)),
+            // After the spec's columns: every in-scope deal won in the month, what the
+            // influenced share is of (and what restatements compare `won_amount` with).
+            col("won_amount").fill_null(lit(0.0)),
         ])
         .sort(["month"], SortMultipleOptions::default())
         .collect()

@@ -64,6 +64,10 @@ registry! {
     SecondOrderSummary => "second_order_summary", key [], order "–";
     AdvocateCandidates => "advocate_candidates", key ["contact_id"], order "score desc, contact_id";
     ProgramMonthly => "program_monthly", key ["month"], order "month";
+    HealthMonthly => "health_monthly", key ["month"], order "month";
+    HistoryMonthly => "history_monthly", key ["as_of"], order "as_of";
+    Restatements => "restatements", key ["as_of", "metric"], order "as_of, metric";
+    AccountCoverage => "account_coverage", key ["account_id"], order "arr desc, account_id";
     DataQuality => "data_quality", key ["table"], order "input order";
     DataQualityReasons => "data_quality_reasons", key ["table", "reason"], order "input order, reason";
 }

@@ -210,7 +210,7 @@ pub fn compute(pipeline: &Path) -> advocacy::metrics::Computed {
     let p = Pipeline::load(pipeline).unwrap();
     let calendar = Calendar::new(p.as_of.expect("test pipelines set as_of"));
     let loaded = ingest::load(&p, &metrics::usage_windows(&calendar, &p.settings), &|_| {}).unwrap();
-    let mut computed = metrics::compute(&loaded.tables, &calendar, &p, &|_| {}).unwrap();
+    let mut computed = metrics::compute(&loaded.tables, &calendar, &p, &Default::default(), &|_| {}).unwrap();
     computed.tables.extend(metrics::quality_tables(&loaded.quality, &computed.findings).unwrap());
     computed
 }
