@@ -215,6 +215,8 @@ pub struct Published {
     pub as_of: NaiveDate,
     /// One value per [`METRICS`] entry, null where the snapshot lacks it.
     pub values: Vec<Option<f64>>,
+    /// `(csm_id, active_csqas)` from the snapshot's `csm_scorecard`, for the CSM report.
+    pub csm_active: Vec<(String, i64)>,
 }
 
 /// The tables a [`Published`] row is read from; `None`: the snapshot has no such table.
@@ -224,6 +226,7 @@ pub struct PublishedTables {
     pub account_coverage: Option<DataFrame>,
     pub csqa: Option<DataFrame>,
     pub influence_summary: Option<DataFrame>,
+    pub csm_scorecard: Option<DataFrame>,
 }
 
 impl PublishedTables {
@@ -235,6 +238,7 @@ impl PublishedTables {
             account_coverage: get(OutputTable::AccountCoverage),
             csqa: get(OutputTable::Csqa),
             influence_summary: get(OutputTable::InfluenceSummary),
+            csm_scorecard: get(OutputTable::CsmScorecard),
         }
     }
 
@@ -255,6 +259,7 @@ impl PublishedTables {
             account_coverage: read(OutputTable::AccountCoverage)?,
             csqa: read(OutputTable::Csqa)?,
             influence_summary: read(OutputTable::InfluenceSummary)?,
+            csm_scorecard: read(OutputTable::CsmScorecard)?,
         })
     }
 
@@ -321,7 +326,19 @@ impl PublishedTables {
                 }
             }
         }
-        Ok(Published { as_of, values })
+        let mut csm_active = Vec::new();
+        if let Some(card) = &self.csm_scorecard {
+            let ids = text_column(card, "csm_id").map_err(|e| describe("csm_scorecard", e))?;
+            let active = float_column(card, "active_csqas").map_err(|e| describe("csm_scorecard", e))?;
+            if let (Some(ids), Some(active)) = (ids, active) {
+                for (id, n) in ids.iter().zip(active.iter()) {
+                    if let (Some(id), Some(n)) = (id, n) {
+                        csm_active.push((id.to_string(), n as i64));
+                    }
+                }
+            }
+        }
+        Ok(Published { as_of, values, csm_active })
     }
 }
 
@@ -445,6 +462,7 @@ pub fn add_tables(
     let restated = restatements(&rows, calendar, computed)?;
     computed.insert(OutputTable::HistoryMonthly, monthly);
     computed.insert(OutputTable::Restatements, restated);
+    computed.csm_history = rows.into_iter().map(|r| (r.as_of, r.csm_active)).collect();
     Ok(())
 }
 

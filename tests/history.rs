@@ -192,6 +192,8 @@ fn nothing_restates_when_nothing_changed() {
     assert_eq!(monthly[0][3..].join(","), "0,0,0,2,2,0.5,1,0,1000.0,0.0,0.0");
     assert_eq!(monthly[1][0], "2026-10-31", "D's row is this run's");
     assert!(out_table(&pipeline, "restatements").is_empty());
+    let board = std::fs::read_to_string(pipeline.parent().unwrap().join("out/board.md")).unwrap();
+    assert!(board.contains("Nothing published for the last 12 months has changed since it was published."));
 }
 
 #[test]
@@ -434,14 +436,8 @@ fn snapshot_files(folder: &Path) -> Vec<(String, Vec<u8>)> {
 #[test]
 fn backfill_writes_what_plain_runs_would_have() {
     // The hand-checked dataset, with a history folder.
-    let dir = temp_dir("backfill");
-    let tiny = common::tiny_dir();
-    let text = std::fs::read_to_string(tiny.join("pipeline.toml"))
-        .unwrap()
-        .replace("inputs/", &format!("{}/inputs/", tiny.display()))
-        .replace("out = \"../../../target/tiny-out\"", "out = \"out\"");
-    let pipeline = dir.join("pipeline.toml");
-    std::fs::write(&pipeline, format!("{text}\n[history]\ndir = \"history\"\n")).unwrap();
+    let pipeline = common::tiny_with_history();
+    let dir = pipeline.parent().unwrap().to_path_buf();
     let output = cli(&["backfill", pipeline.to_str().unwrap(), "--months", "4", "-q"]);
     assert!(output.status.success(), "{}", stderr(&output));
     let history = dir.join("history");

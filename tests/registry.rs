@@ -10,8 +10,8 @@ use std::path::Path;
 
 use advocacy::metrics::OutputTable;
 use advocacy::report::data::{
-    Candidate, CsmRow, Funnel, Month, Move, Person, Quality, Reason, Referrer, Retention, SecondOrder,
-    Summary,
+    Candidate, CsmRow, Funnel, HealthMonth, Month, Move, Person, Published, Quality, Reason, Referrer,
+    Restatement, Retention, SecondOrder, Summary,
 };
 use advocacy::report::rows::{field_names, Rows};
 
@@ -140,8 +140,12 @@ fn every_registered_table_has_its_contract_name_key_and_order() {
 #[test]
 fn every_table_of_a_run_has_the_contract_columns_in_order() {
     let contracts = contracts();
-    let computed = common::compute(&common::tiny_dir().join("pipeline.toml"));
-    assert_eq!(computed.tables.len(), OutputTable::ALL.len(), "a run writes every registered table");
+    let computed = common::compute(&common::tiny_with_history());
+    assert_eq!(
+        computed.tables.len(),
+        OutputTable::ALL.len(),
+        "a run with history writes every registered table"
+    );
     for (table, df) in &computed.tables {
         let name = table.name();
         let written: Vec<String> = df.get_column_names().iter().map(|c| c.to_string()).collect();
@@ -172,7 +176,7 @@ fn unread<T: Rows>(computed: &advocacy::metrics::Computed) -> Vec<&'static str> 
 
 #[test]
 fn every_report_row_type_reads_columns_its_table_has() {
-    let computed = common::compute(&common::tiny_dir().join("pipeline.toml"));
+    let computed = common::compute(&common::tiny_with_history());
     let missing = [
         ("Month", unread::<Month>(&computed)),
         ("Summary", unread::<Summary>(&computed)),
@@ -186,6 +190,9 @@ fn every_report_row_type_reads_columns_its_table_has() {
         ("Candidate", unread::<Candidate>(&computed)),
         ("Quality", unread::<Quality>(&computed)),
         ("Reason", unread::<Reason>(&computed)),
+        ("HealthMonth", unread::<HealthMonth>(&computed)),
+        ("Published", unread::<Published>(&computed)),
+        ("Restatement", unread::<Restatement>(&computed)),
     ];
     for (row, fields) in missing {
         assert!(fields.is_empty(), "{row} reads columns its table lacks: {fields:?}");

@@ -35,6 +35,9 @@ pub struct Computed {
     pub findings: Vec<Finding>,
     /// Parts that could not be computed and why.
     pub notes: Vec<String>,
+    /// Each CSM's active CSQAs per month-end snapshot of the history (and D), read from the
+    /// snapshots' `csm_scorecard` for the CSM report; empty without history.
+    pub csm_history: Vec<(chrono::NaiveDate, Vec<(String, i64)>)>,
 }
 
 impl Computed {
@@ -91,6 +94,11 @@ pub fn compute(
     let s = &pipeline.settings;
     progress("metrics: health scores");
     let minutes = usage::Minutes::new(tables.usage.as_ref(), &usage_windows(calendar, s))?;
+    // Every date health is scored at, in one parallel batch: D (the last month-end of
+    // health_monthly), D_prev and the other month-ends.
+    let mut dates = monthly::month_ends(calendar, s);
+    dates.push(calendar.prev_as_of());
+    scores.ensure(tables, &dates, &s.health, minutes.as_ref())?;
     let contact_health = health::contact_health(tables, calendar, &s.health, minutes.as_ref(), scores)?;
     progress("metrics: CSQAs");
     let csqa = csqa::csqa(tables, calendar, &s.csqa)?;
@@ -146,7 +154,7 @@ pub fn compute(
         reason: "touch_outside_deal",
         rows: influence.outside_deal,
     }];
-    Ok(Computed { tables: out, findings, notes: unavailable(tables) })
+    Ok(Computed { tables: out, findings, notes: unavailable(tables), csm_history: Vec::new() })
 }
 
 /// What an optional input that is not configured takes away: never a silent zero.

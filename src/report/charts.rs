@@ -6,7 +6,7 @@ use plotters::chart::MeshStyle;
 use plotters::prelude::*;
 use serde::Serialize;
 
-use super::data::{CsmRow, Funnel, Month};
+use super::data::{CsmRow, Funnel, Month, Trend};
 use super::format::{money_short, month_label, number, percent};
 use crate::vocab::Tier;
 
@@ -139,11 +139,16 @@ fn escape(text: &str) -> String {
 
 /// Short month labels for an x axis: `Nov`, and the year on January and on the first month.
 fn axis_months(months: &[Month]) -> Vec<String> {
+    axis_labels(&months.iter().map(|m| m.month.as_str()).collect::<Vec<_>>())
+}
+
+/// [`axis_months`] for `YYYY-MM` strings.
+fn axis_labels(months: &[&str]) -> Vec<String> {
     months
         .iter()
         .enumerate()
         .map(|(i, m)| {
-            let label = month_label(&m.month, false);
+            let label = month_label(m, false);
             let (name, year) = label.split_once(' ').unwrap_or((&label, ""));
             if i == 0 || name == "Jan" {
                 format!("{name} {}", &year[year.len().saturating_sub(2)..])
@@ -579,4 +584,254 @@ mod tests {
         assert_eq!(nice_max(520_000.0), 600_000.0);
         assert_eq!(nice_max(23.0), 25.0);
     }
+}
+
+/// The x axis of a trend chart: months as "Oct 2026", every one on up to 6 months, every
+/// other one on up to 12, else every third, counting back from the latest (so that it is
+/// always labelled).
+fn trend_label(labels: &[String], x: f64) -> String {
+    let every = match labels.len() {
+        0..=6 => 1,
+        7..=12 => 2,
+        _ => 3,
+    };
+    if (labels.len() as i64 - 1 - x.round() as i64) % every == 0 {
+        category(labels, x)
+    } else {
+        String::new()
+    }
+}
+
+/// "from Nov 2024 (published history) to Oct 2026": what a trend chart spans.
+fn trend_span(trends: &[Trend]) -> String {
+    let (Some(first), Some(last)) = (trends.first(), trends.last()) else { return String::new() };
+    format!("from {} to {}", month_label(&first.month, false), month_label(&last.month, false))
+}
+
+/// A line over the months where `value` is known, with a dot on each.
+fn trend_line(
+    id: &str,
+    title: &str,
+    alt: String,
+    trends: &[Trend],
+    value: impl Fn(&Trend) -> Option<f64>,
+    top: f64,
+    y_format: &dyn Fn(f64) -> String,
+) -> Option<Chart> {
+    let labels: Vec<String> = trends.iter().map(|t| month_label(&t.month, false)).collect();
+    render(id, title, alt, (HALF_WIDTH, HEIGHT), |root| {
+        // One series, named by the figure's caption: no legend.
+        let plot = root.clone();
+        let n = trends.len() as f64;
+        let mut chart = ChartBuilder::on(&plot)
+            .margin(12)
+            .x_label_area_size(28)
+            .y_label_area_size(56)
+            .build_cartesian_2d(-0.5..n - 0.5, 0.0..top)?;
+        house_grid(&mut chart.configure_mesh(), Values::Up)
+            .x_labels(trends.len())
+            .x_label_formatter(&|x| trend_label(&labels, *x))
+            .y_labels(6)
+            .y_label_formatter(&|y| y_format(*y))
+            .label_style(font(13))
+            .draw()?;
+        // One line per run of known months: a month history lacks breaks the line.
+        let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+        for (i, t) in trends.iter().enumerate() {
+            match value(t) {
+                Some(v) => runs.last_mut().expect("one run").push((i as f64, v)),
+                None => runs.push(Vec::new()),
+            }
+        }
+        for run in runs.into_iter().filter(|r| !r.is_empty()) {
+            chart.draw_series(LineSeries::new(run.clone(), TEAL.stroke_width(3)))?;
+            chart.draw_series(run.into_iter().map(|p| Circle::new(p, 3, TEAL.filled())))?;
+        }
+        Ok(())
+    })
+}
+
+/// Active CSQAs at each month's end over the trend months.
+pub fn trend_csqas(trends: &[Trend]) -> Option<Chart> {
+    let known: Vec<(&Trend, i64)> = trends.iter().filter_map(|t| Some((t, t.active_csqas?))).collect();
+    if known.iter().all(|(_, v)| *v == 0) {
+        return None;
+    }
+    let (first, last) = (known.first()?, known.last()?);
+    let alt = format!(
+        "Active CS Qualified Advocates at each month end {}: {} at the end of {}, {} at the end of {}.",
+        trend_span(trends),
+        first.1,
+        month_label(&first.0.month, false),
+        last.1,
+        month_label(&last.0.month, false)
+    );
+    let top = nice_max(known.iter().map(|(_, v)| *v as f64).fold(0.0, f64::max));
+    trend_line(
+        "trend_csqas",
+        "Active CSQAs at month end",
+        alt,
+        trends,
+        |t| t.active_csqas.map(|v| v as f64),
+        top,
+        &|y| number(Some(y), 0),
+    )
+}
+
+/// The share of customer accounts with an active CSQA at each month's end.
+pub fn trend_coverage(trends: &[Trend]) -> Option<Chart> {
+    let known: Vec<(&Trend, f64)> = trends.iter().filter_map(|t| Some((t, t.coverage?))).collect();
+    let (first, last) = (known.first()?, known.last()?);
+    let alt = format!(
+        "Share of customer accounts with an active CS Qualified Advocate {}: {} at the end of {}, {} at the end \
+         of {}.",
+        trend_span(trends),
+        percent(Some(first.1), 0),
+        month_label(&first.0.month, false),
+        percent(Some(last.1), 0),
+        month_label(&last.0.month, false)
+    );
+    let top = nice_max(known.iter().map(|(_, v)| *v).fold(0.0, f64::max)).min(1.0);
+    trend_line("trend_coverage", "Accounts with an advocate", alt, trends, |t| t.coverage, top, &|y| {
+        percent(Some(y), 0)
+    })
+}
+
+/// Contacts per health tier at each month's end, stacked (champions on top).
+pub fn trend_tiers(trends: &[Trend]) -> Option<Chart> {
+    let known: Vec<(&Trend, [i64; 4])> = trends.iter().filter_map(|t| Some((t, t.tiers?))).collect();
+    if known.iter().all(|(_, tiers)| tiers.iter().all(|v| *v == 0)) {
+        return None;
+    }
+    let last = known.last()?;
+    let alt = format!(
+        "Contacts per health tier at each month end {}. At the end of {}: {}.",
+        trend_span(trends),
+        month_label(&last.0.month, false),
+        Tier::ALL
+            .iter()
+            .zip(last.1)
+            .map(|(tier, n)| format!("{} {n}", tier.as_str().replace('_', " ")))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let top = nice_max(known.iter().map(|(_, t)| t.iter().sum::<i64>() as f64).fold(0.0, f64::max));
+    let labels: Vec<String> = trends.iter().map(|t| month_label(&t.month, false)).collect();
+    let names: Vec<String> = Tier::ALL.iter().map(|t| t.as_str().replace('_', " ")).collect();
+    render("trend_tiers", "Health tiers at month end", alt, (WIDTH, HEIGHT), |root| {
+        let legend: Vec<(&str, Key)> =
+            names.iter().zip(TIER_COLORS).map(|(name, color)| (name.as_str(), Key::Box(color))).collect();
+        let plot = with_legend(root, &legend)?;
+        let n = trends.len() as f64;
+        let mut chart = ChartBuilder::on(&plot)
+            .margin(12)
+            .x_label_area_size(28)
+            .y_label_area_size(56)
+            .build_cartesian_2d(-0.5..n - 0.5, 0.0..top)?;
+        house_grid(&mut chart.configure_mesh(), Values::Up)
+            .x_labels(trends.len())
+            .x_label_formatter(&|x| trend_label(&labels, *x))
+            .y_labels(6)
+            .y_label_formatter(&|y| number(Some(*y), 0))
+            .label_style(font(13))
+            .draw()?;
+        let mut bars = Vec::new();
+        for (i, t) in trends.iter().enumerate() {
+            let Some(tiers) = t.tiers else { continue };
+            // At risk at the bottom, champions on top.
+            let mut base = 0.0;
+            for tier in (0..4).rev() {
+                let height = tiers[tier] as f64;
+                let x = i as f64;
+                bars.push(Rectangle::new(
+                    [(x - 0.34, base), (x + 0.34, base + height)],
+                    TIER_COLORS[tier].filled(),
+                ));
+                base += height;
+            }
+        }
+        chart.draw_series(bars)?;
+        Ok(())
+    })
+}
+
+/// Influenced won revenue per month, with its referral-sourced part drawn inside each bar
+/// (referral deals are influenced deals, so the two are not added).
+pub fn trend_revenue(trends: &[Trend], currency: &str) -> Option<Chart> {
+    let known: Vec<(&Trend, f64, f64)> = trends
+        .iter()
+        .filter_map(|t| Some((t, t.influenced_amount?, t.referral_amount.unwrap_or(0.0))))
+        .collect();
+    if known.iter().all(|(_, a, b)| *a == 0.0 && *b == 0.0) {
+        return None;
+    }
+    let total: f64 = known.iter().map(|(_, a, _)| a).sum();
+    let referral: f64 = known.iter().map(|(_, _, b)| b).sum();
+    let alt = format!(
+        "Influenced won revenue by month {}: {} in all, of which {} referral-sourced.",
+        trend_span(trends),
+        money_short(Some(total), currency),
+        money_short(Some(referral), currency)
+    );
+    let top = nice_max(known.iter().map(|(_, a, b)| a.max(*b)).fold(0.0, f64::max));
+    let labels: Vec<String> = trends.iter().map(|t| month_label(&t.month, false)).collect();
+    let currency = currency.to_string();
+    render(
+        "trend_revenue",
+        "Influenced revenue and its referral-sourced part",
+        alt,
+        (WIDTH, HEIGHT),
+        |root| {
+            let plot = with_legend(
+                root,
+                &[("Influenced", Key::Box(BLUE)), ("of which referral-sourced", Key::Box(GREEN))],
+            )?;
+            let n = trends.len() as f64;
+            let mut chart = ChartBuilder::on(&plot)
+                .margin(12)
+                .x_label_area_size(28)
+                .y_label_area_size(64)
+                .build_cartesian_2d(-0.5..n - 0.5, 0.0..top)?;
+            house_grid(&mut chart.configure_mesh(), Values::Up)
+                .x_labels(trends.len())
+                .x_label_formatter(&|x| trend_label(&labels, *x))
+                .y_labels(6)
+                .y_label_formatter(&|y| money_short(Some(*y), &currency))
+                .label_style(font(13))
+                .draw()?;
+            let mut bars = Vec::new();
+            for (i, t) in trends.iter().enumerate() {
+                let x = i as f64;
+                if let Some(amount) = t.influenced_amount {
+                    bars.push(Rectangle::new([(x - 0.36, 0.0), (x + 0.36, amount)], BLUE.filled()));
+                }
+                if let Some(amount) = t.referral_amount.filter(|a| *a > 0.0) {
+                    bars.push(Rectangle::new([(x - 0.2, 0.0), (x + 0.2, amount)], GREEN.filled()));
+                }
+            }
+            chart.draw_series(bars)?;
+            Ok(())
+        },
+    )
+}
+
+/// A CSM's active CSQAs over the months history holds, as a small inline line (no axes; the
+/// first and last values are written beside it by the report).
+pub fn sparkline(values: &[Option<i64>]) -> Option<String> {
+    let known: Vec<(usize, i64)> = values.iter().enumerate().filter_map(|(i, v)| Some((i, (*v)?))).collect();
+    if known.len() < 2 {
+        return None;
+    }
+    let (w, h) = (120.0, 28.0);
+    let max = known.iter().map(|(_, v)| *v).max().unwrap_or(0).max(1) as f64;
+    let step = w / (values.len().max(2) - 1) as f64;
+    let points: Vec<String> = known
+        .iter()
+        .map(|(i, v)| format!("{:.1},{:.1}", *i as f64 * step, h - 2.0 - (*v as f64 / max) * (h - 4.0)))
+        .collect();
+    Some(format!(
+        "<svg class=\"spark\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" aria-hidden=\"true\"><polyline \
+         fill=\"none\" stroke=\"#0d9488\" stroke-width=\"2\" points=\"{}\"/></svg>",
+        points.join(" ")
+    ))
 }

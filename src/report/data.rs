@@ -28,6 +28,63 @@ pub struct Month {
     pub referral_amount: f64,
 }
 
+/// One row of `health_monthly`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HealthMonth {
+    pub month: String,
+    pub contacts: i64,
+    pub mean_score: Option<f64>,
+    pub champion: i64,
+    pub advocate: i64,
+    pub neutral: i64,
+    pub at_risk: i64,
+    pub accounts: i64,
+    pub coverage: Option<f64>,
+    pub active_csqas: i64,
+}
+
+/// One row of `history_monthly`: a month as it was published (nulls where the snapshot
+/// lacked the number).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Published {
+    pub as_of: String,
+    pub contacts: Option<i64>,
+    pub champion: Option<i64>,
+    pub advocate: Option<i64>,
+    pub neutral: Option<i64>,
+    pub at_risk: Option<i64>,
+    pub coverage: Option<f64>,
+    pub active_csqas: Option<i64>,
+    pub influenced_won_amount: Option<f64>,
+    pub sourced_amount: Option<f64>,
+}
+
+/// One row of `restatements`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Restatement {
+    pub as_of: String,
+    pub metric: String,
+    pub published: Option<f64>,
+    pub current: Option<f64>,
+    pub change: Option<f64>,
+}
+
+/// A month of the board's trend charts: this run's numbers for the months it computes, the
+/// published history before them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Trend {
+    /// `YYYY-MM`.
+    pub month: String,
+    pub active_csqas: Option<i64>,
+    /// Contacts per tier, in tier order (champion first); `None` where history lacks them.
+    pub tiers: Option<[i64; 4]>,
+    pub coverage: Option<f64>,
+    pub influenced_amount: Option<f64>,
+    pub referral_amount: Option<f64>,
+    /// From a history snapshot (as published), not computed by this run.
+    pub published: bool,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Summary {
     pub window: String,
@@ -203,6 +260,15 @@ pub struct Quality {
 impl Rows for Month {
     const TABLE: OutputTable = OutputTable::ProgramMonthly;
 }
+impl Rows for HealthMonth {
+    const TABLE: OutputTable = OutputTable::HealthMonthly;
+}
+impl Rows for Published {
+    const TABLE: OutputTable = OutputTable::HistoryMonthly;
+}
+impl Rows for Restatement {
+    const TABLE: OutputTable = OutputTable::Restatements;
+}
 impl Rows for Summary {
     const TABLE: OutputTable = OutputTable::InfluenceSummary;
 }
@@ -267,15 +333,31 @@ pub struct ReportData {
     pub quality: Vec<Quality>,
     /// `(tier, contacts)` on D and on D_prev, in tier order.
     pub tiers: Vec<(String, i64, i64)>,
+    pub health_months: Vec<HealthMonth>,
+    /// `history_monthly`, when the pipeline keeps history.
+    pub history: Option<Vec<Published>>,
+    pub restatements: Vec<Restatement>,
+    /// The trend charts' months, oldest first (see [`Trend`]).
+    pub trends: Vec<Trend>,
 }
 
 impl ReportData {
     pub fn read(computed: &Computed) -> Result<ReportData> {
         let people = people(computed)?;
+        let months: Vec<Month> = rows(computed)?;
+        let health_months: Vec<HealthMonth> = rows(computed)?;
+        let history: Option<Vec<Published>> =
+            computed.table(OutputTable::HistoryMonthly).is_some().then(|| rows(computed)).transpose()?;
+        let restatements: Vec<Restatement> =
+            if computed.table(OutputTable::Restatements).is_some() { rows(computed)? } else { Vec::new() };
         Ok(ReportData {
+            trends: trends(&months, &health_months, history.as_deref()),
+            health_months,
+            history,
+            restatements,
             tiers: tiers(&people),
             people,
-            months: rows(computed)?,
+            months,
             summary: rows(computed)?,
             funnel: rows(computed)?,
             retention: rows(computed)?,
@@ -362,6 +444,74 @@ fn quality(c: &Computed) -> Result<Vec<Quality>> {
             .collect();
     }
     Ok(tables)
+}
+
+/// The trend months: the published history (month-end snapshots) before the months this run
+/// computes, then this run's `health_monthly` and `program_monthly` months. Where both exist
+/// this run's numbers win: they include what was entered late, and the board's
+/// "restated" box lists every month where they differ from what was published.
+fn trends(months: &[Month], health: &[HealthMonth], history: Option<&[Published]>) -> Vec<Trend> {
+    let first_computed = months.first().map(|m| m.month.clone()).unwrap_or_default();
+    let mut trends: Vec<Trend> = history
+        .unwrap_or_default()
+        .iter()
+        .filter(|p| p.as_of.get(..7).is_some_and(|m| m < first_computed.as_str()))
+        .map(|p| Trend {
+            month: p.as_of[..7].to_string(),
+            active_csqas: p.active_csqas,
+            tiers: match (p.champion, p.advocate, p.neutral, p.at_risk) {
+                (Some(a), Some(b), Some(c), Some(d)) => Some([a, b, c, d]),
+                _ => None,
+            },
+            coverage: p.coverage,
+            influenced_amount: p.influenced_won_amount,
+            referral_amount: p.sourced_amount,
+            published: true,
+        })
+        .collect();
+    // Months the history has no snapshot for stay on the axis, empty.
+    if let Some(first) = trends.first().map(|t| t.month.clone()) {
+        let mut filled = Vec::new();
+        let mut month = first;
+        while month < first_computed {
+            let found = trends.iter().find(|t| t.month == month).cloned();
+            filled.push(found.unwrap_or(Trend {
+                month: month.clone(),
+                active_csqas: None,
+                tiers: None,
+                coverage: None,
+                influenced_amount: None,
+                referral_amount: None,
+                published: true,
+            }));
+            month = next_month(&month);
+        }
+        trends = filled;
+    }
+    for m in months {
+        let h = health.iter().find(|h| h.month == m.month);
+        trends.push(Trend {
+            month: m.month.clone(),
+            active_csqas: Some(m.active_csqas),
+            tiers: h.map(|h| [h.champion, h.advocate, h.neutral, h.at_risk]),
+            coverage: h.and_then(|h| h.coverage),
+            influenced_amount: Some(m.influenced_amount),
+            referral_amount: Some(m.referral_amount),
+            published: false,
+        });
+    }
+    trends
+}
+
+/// `2026-12` -> `2027-01`.
+fn next_month(month: &str) -> String {
+    let (year, m) = month.split_once('-').unwrap_or((month, "1"));
+    let (year, m): (i32, u32) = (year.parse().unwrap_or(0), m.parse().unwrap_or(1));
+    if m >= 12 {
+        format!("{:04}-01", year + 1)
+    } else {
+        format!("{year:04}-{:02}", m + 1)
+    }
 }
 
 /// `(tier, contacts on D, contacts on D_prev)`, counted from the people already read.

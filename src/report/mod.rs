@@ -120,6 +120,10 @@ pub fn render(
             _ => None,
         },
         charts::program_reach(&data.months),
+        charts::trend_csqas(&data.trends),
+        charts::trend_tiers(&data.trends),
+        charts::trend_coverage(&data.trends),
+        charts::trend_revenue(&data.trends, currency),
     ];
     let comparison = charts::csm_comparison(&data.scorecard);
     let chart_map: BTreeMap<String, Value> = board_charts
@@ -170,7 +174,16 @@ pub fn render(
                 tiers => chart_or_none("health_tiers"),
                 referral => chart_or_none("referral_vs_other"),
                 reach => chart_or_none("program_reach"),
+                trend_csqas => chart_or_none("trend_csqas"),
+                trend_tiers => chart_or_none("trend_tiers"),
+                trend_coverage => chart_or_none("trend_coverage"),
+                trend_revenue => chart_or_none("trend_revenue"),
             },
+            trends => Value::from_serialize(&data.trends),
+            trend_from_history => data.trends.iter().any(|t| t.published),
+            keeps_history => data.history.is_some(),
+            history_rows => data.history.as_ref().map_or(0, Vec::len),
+            restated => narrative::restated(&data, currency),
             months => Value::from_serialize(&data.months),
             period => window("period"),
             prev_period => window("prev_period"),
@@ -198,10 +211,32 @@ pub fn render(
             candidates_of.entry(csm).or_default().push(c);
         }
     }
+    // Each CSM's active CSQAs at every month-end the history holds (and D).
+    let history_months: Vec<String> = computed.csm_history.iter().map(|(d, _)| month_of(*d, false)).collect();
+    let csm_series = |csm: &str| -> Vec<Option<i64>> {
+        computed
+            .csm_history
+            .iter()
+            .map(|(_, counts)| counts.iter().find(|(id, _)| id == csm).map(|(_, n)| *n))
+            .collect()
+    };
     let csms: Vec<Value> = data
         .scorecard
         .iter()
         .map(|row| {
+            let series = csm_series(&row.csm_id);
+            let known: Vec<(String, i64)> = history_months
+                .iter()
+                .zip(&series)
+                .filter_map(|(month, n)| Some((month.clone(), (*n)?)))
+                .collect();
+            let history = context! {
+                sparkline => charts::sparkline(&series).map(Value::from_safe_string),
+                first => known.first().map(|(m, n)| context! { month => m, value => n }),
+                last => known.last().map(|(m, n)| context! { month => m, value => n }),
+                values => known.iter().map(|(m, n)| format!("{m}: {n}")).collect::<Vec<_>>(),
+                months => known.len(),
+            };
             let people = people_of.get(row.csm_id.as_str()).map(Vec::as_slice).unwrap_or_default();
             let candidates: Vec<_> =
                 candidates_of.get(row.csm_id.as_str()).into_iter().flatten().take(top_n).collect();
@@ -209,6 +244,7 @@ pub fn render(
             let moves = biggest_moves(people.iter().copied(), top_n);
             context! {
                 row => Value::from_serialize(row),
+                history => history,
                 candidates => Value::from_serialize(&candidates),
                 fatigued => Value::from_serialize(&fatigued),
                 moves => Value::from_serialize(&moves),
@@ -222,6 +258,7 @@ pub fn render(
             chart => chart_or_none("csm_comparison"),
             csms => csms,
             top_n => top_n,
+            history_months => history_months.len(),
         }
     };
     let index = context! {

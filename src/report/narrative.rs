@@ -310,3 +310,79 @@ pub fn quality_note(data: &ReportData) -> String {
         )
     }
 }
+
+/// What a `history_monthly` metric is called in a sentence, and how its values are written.
+fn restated_metric(metric: &str) -> (&'static str, Shown) {
+    match metric {
+        "contacts" => ("number of scored contacts", Shown::Count),
+        "mean_score" => ("mean health score", Shown::Score),
+        "champion" => ("number of champions", Shown::Count),
+        "advocate" => ("number of advocates (health tier)", Shown::Count),
+        "neutral" => ("number of neutral contacts", Shown::Count),
+        "at_risk" => ("number of at-risk contacts", Shown::Count),
+        "accounts" => ("number of customer accounts", Shown::Count),
+        "coverage" => ("share of accounts with an advocate", Shown::Share),
+        "active_csqas" => ("active CSQA count", Shown::Count),
+        "new_csqas" => ("new CSQA count", Shown::Count),
+        "won_amount" => ("won revenue", Shown::Money),
+        "influenced_won_amount" => ("influenced revenue", Shown::Money),
+        "sourced_amount" => ("referral-sourced revenue", Shown::Money),
+        _ => ("value", Shown::Score),
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Shown {
+    Count,
+    Score,
+    ScoreExact,
+    Share,
+    ShareExact,
+    Money,
+    MoneyExact,
+}
+
+impl Shown {
+    /// The same kind of value, written to the unit (cents, 0.001 points, 0.01%).
+    fn exact(self) -> Shown {
+        match self {
+            Shown::Money => Shown::MoneyExact,
+            Shown::Score => Shown::ScoreExact,
+            Shown::Share => Shown::ShareExact,
+            other => other,
+        }
+    }
+
+    fn write(self, value: Option<f64>, currency: &str) -> String {
+        match self {
+            Shown::Count => number(value, 0),
+            Shown::Score => number(value, 1),
+            Shown::Share => percent(value, 1),
+            Shown::Money => money_short(value, currency),
+            Shown::ScoreExact => number(value, 3),
+            Shown::ShareExact => percent(value, 2),
+            Shown::MoneyExact => super::format::money(value, currency),
+        }
+    }
+}
+
+/// One sentence per restatement: "September 2026's influenced revenue was $48K when
+/// published; it is now $56K." A value the snapshot did not have reads "not published".
+pub fn restated(data: &ReportData, currency: &str) -> Vec<String> {
+    data.restatements
+        .iter()
+        .map(|r| {
+            let month = month_label(r.as_of.get(..7).unwrap_or(&r.as_of), true);
+            let (name, mut shown) = restated_metric(&r.metric);
+            // A change too small for the short form is written in full.
+            if shown.write(r.published, currency) == shown.write(r.current, currency) {
+                shown = shown.exact();
+            }
+            let then = match r.published {
+                Some(_) => format!("was {} when published", shown.write(r.published, currency)),
+                None => "was not in the published snapshot".to_string(),
+            };
+            format!("{month}'s {name} {then}; it is now {}.", shown.write(r.current, currency))
+        })
+        .collect()
+}

@@ -212,7 +212,26 @@ pub fn compute(pipeline: &Path) -> advocacy::metrics::Computed {
     let loaded = ingest::load(&p, &metrics::usage_windows(&calendar, &p.settings), &|_| {}).unwrap();
     let mut computed = metrics::compute(&loaded.tables, &calendar, &p, &Default::default(), &|_| {}).unwrap();
     computed.tables.extend(metrics::quality_tables(&loaded.quality, &computed.findings).unwrap());
+    if let Some(dir) = &p.settings.history.dir {
+        let snapshots = advocacy::history::snapshots(dir).unwrap();
+        advocacy::history::add_tables(&snapshots, &calendar, p.settings.history.months, &mut computed)
+            .unwrap();
+    }
     computed
+}
+
+/// The hand-checked dataset's pipeline with an (empty) history folder, so that every table,
+/// `history_monthly` and `restatements` included, is computed.
+pub fn tiny_with_history() -> PathBuf {
+    let dir = temp_dir("tiny-history");
+    let tiny = tiny_dir();
+    let text = std::fs::read_to_string(tiny.join("pipeline.toml"))
+        .unwrap()
+        .replace("inputs/", &format!("{}/inputs/", tiny.display()))
+        .replace("out = \"../../../target/tiny-out\"", "out = \"out\"");
+    let pipeline = dir.join("pipeline.toml");
+    std::fs::write(&pipeline, format!("{text}\n[history]\ndir = \"history\"\n")).unwrap();
+    pipeline
 }
 
 /// One output table by name.
