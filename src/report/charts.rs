@@ -570,22 +570,6 @@ pub fn csm_comparison(rows: &[CsmRow]) -> Option<Chart> {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn axes_round_up_to_nice_numbers() {
-        assert_eq!(nice_max(0.0), 1.0);
-        assert_eq!(nice_max(7.0), 8.0);
-        assert_eq!(nice_max(96_000.0), 120_000.0); // 100,800 with headroom
-        assert_eq!(nice_max(9.9), 12.0);
-        assert_eq!(nice_max(120_000.0), 150_000.0);
-        assert_eq!(nice_max(520_000.0), 600_000.0);
-        assert_eq!(nice_max(23.0), 25.0);
-    }
-}
-
 /// The x axis of a trend chart: months as "Oct 2026", every one on up to 6 months, every
 /// other one on up to 12, else every third, counting back from the latest (so that it is
 /// always labelled).
@@ -834,4 +818,20 @@ pub fn sparkline(values: &[Option<i64>]) -> Option<String> {
          fill=\"none\" stroke=\"#0d9488\" stroke-width=\"2\" points=\"{}\"/></svg>",
         points.join(" ")
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axes_round_up_to_nice_numbers() {
+        assert_eq!(nice_max(0.0), 1.0);
+        assert_eq!(nice_max(7.0), 8.0);
+        assert_eq!(nice_max(96_000.0), 120_000.0); // 100,800 with headroom
+        assert_eq!(nice_max(9.9), 12.0);
+        assert_eq!(nice_max(120_000.0), 150_000.0);
+        assert_eq!(nice_max(520_000.0), 600_000.0);
+        assert_eq!(nice_max(23.0), 25.0);
+    }
 }
