@@ -163,6 +163,7 @@ pub struct Settings {
     pub currency: CurrencySettings,
     pub history: HistorySettings,
     pub coverage: CoverageSettings,
+    pub references: ReferenceSettings,
 }
 
 /// `[health]`: the advocate health score (SPEC.md 3.1).
@@ -259,11 +260,19 @@ pub struct CsqaSettings {
     pub min_nps: i64,
     /// The NPS window looked at on the qualifying date: 365 days.
     pub nps_window_days: u32,
+    /// CSMs with fewer active-customer accounts are not ranked (their ratios rest on too few
+    /// accounts): 5.
+    pub min_accounts_for_rank: u32,
 }
 
 impl Default for CsqaSettings {
     fn default() -> Self {
-        CsqaSettings { qualifying_types: Vec::new(), min_nps: 7, nps_window_days: 365 }
+        CsqaSettings {
+            qualifying_types: Vec::new(),
+            min_nps: 7,
+            nps_window_days: 365,
+            min_accounts_for_rank: 5,
+        }
     }
 }
 
@@ -274,11 +283,42 @@ pub struct InfluenceSettings {
     /// Opportunity types in scope: `["new_business", "expansion"]`. Any spelling the
     /// opportunities table accepts (`"New Business"`); held in canonical form once checked.
     pub types: Vec<String>,
+    /// Time-decay attribution: a touch this many days before the close weighs half as much
+    /// as one on the day: 7.
+    pub half_life_days: f64,
 }
 
 impl Default for InfluenceSettings {
     fn default() -> Self {
-        InfluenceSettings { types: vec!["new_business".into(), "expansion".into()] }
+        InfluenceSettings { types: vec!["new_business".into(), "expansion".into()], half_life_days: 7.0 }
+    }
+}
+
+/// `[references]`: suggested references for open deals (SPEC.md 8.2).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReferenceSettings {
+    /// References suggested per deal: 3.
+    pub per_deal: u32,
+    /// Minimum health score of a reference: 60.
+    pub min_score: f64,
+    /// A contact asked (any activity requested) in the last N days rests: 30.
+    pub rest_days: u32,
+    /// Minimum match points (industry 2, segment 1, region 1): 1.
+    pub min_match: u32,
+    /// A contact is suggested for at most this many deals: 2.
+    pub max_deals_per_contact: u32,
+}
+
+impl Default for ReferenceSettings {
+    fn default() -> Self {
+        ReferenceSettings {
+            per_deal: 3,
+            min_score: 60.0,
+            rest_days: 30,
+            min_match: 1,
+            max_deals_per_contact: 2,
+        }
     }
 }
 
@@ -494,6 +534,8 @@ struct RawPipeline {
     history: HistorySettings,
     #[serde(default)]
     coverage: CoverageSettings,
+    #[serde(default)]
+    references: ReferenceSettings,
 }
 
 /// `as_of` may be written as a string (`"2026-10-31"`) or a TOML date (`2026-10-31`).
@@ -665,6 +707,7 @@ impl Pipeline {
             currency: raw.currency,
             history: raw.history,
             coverage: raw.coverage,
+            references: raw.references,
         };
         if let Some(dir) = settings.history.dir.take() {
             settings.history.dir = Some(normalize(&base_dir.join(dir)));
@@ -1052,6 +1095,13 @@ impl Settings {
             ("program.months", self.program.months.into()),
             ("history.months", self.history.months.into()),
             ("coverage.departure_window_days", self.coverage.departure_window_days.into()),
+            ("csqa.min_accounts_for_rank", self.csqa.min_accounts_for_rank.into()),
+            ("influence.half_life_days", self.influence.half_life_days),
+            ("references.per_deal", self.references.per_deal.into()),
+            ("references.min_score", self.references.min_score),
+            ("references.rest_days", self.references.rest_days.into()),
+            ("references.min_match", self.references.min_match.into()),
+            ("references.max_deals_per_contact", self.references.max_deals_per_contact.into()),
             ("quality.max_reject_ratio", self.quality.max_reject_ratio),
             ("reports.top_n", self.reports.top_n as f64),
         ]
@@ -1065,7 +1115,9 @@ pub fn range_of(key: &str) -> Option<(f64, f64, bool)> {
     const DAYS: (f64, f64, bool) = (1.0, 36_500.0, true);
     Some(match key {
         k if k.starts_with("health.weights.") => (0.0, 1_000.0, false),
-        k if k.ends_with("_days") && k != "candidates.tenure_min_days" => DAYS,
+        k if k.ends_with("_days") && k != "candidates.tenure_min_days" && k != "influence.half_life_days" => {
+            DAYS
+        }
         "candidates.tenure_min_days" => (0.0, 36_500.0, true),
         "health.usage_target_minutes" | "health.webinar_target" | "health.advocacy_target" => {
             (1e-9, 1e9, false)
@@ -1079,6 +1131,11 @@ pub fn range_of(key: &str) -> Option<(f64, f64, bool)> {
         "candidates.webinars_min" => (0.0, 1_000_000.0, true),
         "candidates.tenure_min_minutes" => (0.0, 1e9, false),
         "program.months" | "history.months" => (1.0, 600.0, true),
+        "csqa.min_accounts_for_rank" => (0.0, 1_000_000.0, true),
+        "influence.half_life_days" => (1e-9, 36_500.0, false),
+        "references.per_deal" | "references.max_deals_per_contact" => (1.0, 1_000.0, true),
+        "references.min_score" => (0.0, 100.0, false),
+        "references.min_match" => (0.0, 4.0, true),
         "reports.top_n" => (1.0, 100_000.0, true),
         _ => return None,
     })

@@ -18,6 +18,7 @@ const FLOORS: &[(&str, &[&str])] = &[
     ("metrics", &["vocab", "calendar", "error", "config", "ingest"]),
     ("provenance", &["vocab", "calendar", "error", "config", "ingest"]),
     ("output", &["vocab", "calendar", "error", "config"]),
+    ("history", &["vocab", "calendar", "error", "config", "ingest", "metrics", "output"]),
     ("report", &["vocab", "calendar", "error", "config", "ingest", "metrics", "provenance"]),
     ("cli", &["vocab", "calendar", "config", "generate"]),
 ];

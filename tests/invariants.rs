@@ -30,7 +30,7 @@ fn every_t12m_run_reconciles() {
         std::fs::write(&pipeline, text).unwrap();
         let computed = compute(&pipeline);
 
-        // The three attribution models each credit exactly the won amount of T12M deals with
+        // The five attribution models each credit exactly the won amount of T12M deals with
         // touches, as listed in influenced_opportunities.
         let by_type = table(&computed, "influence_by_activity_type");
         let deals = table(&computed, "influenced_opportunities");
@@ -41,7 +41,13 @@ fn every_t12m_run_reconciles() {
             .collect()
             .unwrap();
         let expected = sum(&touched_won, "amount");
-        for column in ["even_split_amount", "first_touch_amount", "last_touch_amount"] {
+        for column in [
+            "even_split_amount",
+            "first_touch_amount",
+            "last_touch_amount",
+            "u_shaped_amount",
+            "time_decay_amount",
+        ] {
             assert!(
                 close(sum(by_type, column), expected),
                 "{as_of} {column}: {} != {expected}",

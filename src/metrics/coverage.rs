@@ -69,7 +69,7 @@ pub fn account_coverage(
         .clone()
         .lazy()
         .filter(customer_on(d))
-        .select([col("account_id"), col("csm_id"), col("arr")])
+        .select([col("account_id"), col("csm_id"), col("arr"), col("account_name")])
         .join(contacts, key(), key(), left())
         .join(active, key(), key(), left())
         .join(champions, key(), key(), left())
@@ -83,6 +83,8 @@ pub fn account_coverage(
             count("champions").alias("champions"),
             count("departed_csqas").alias("departed_csqas"),
             risk.alias("risk"),
+            // For the reports, after the spec's columns.
+            col("account_name"),
         ])
         .with_column(
             when(col("risk").str().len_bytes().gt(lit(0)))

@@ -239,22 +239,34 @@ fn credited_touches(influence: &Influence, calendar: &Calendar) -> LazyFrame {
 }
 
 /// `influence_by_activity_type`: touches, deals and credited amount per activity type over
-/// T12M influenced won deals with touches, under the three attribution models.
-pub fn by_activity_type(influence: &Influence, calendar: &Calendar) -> PolarsResult<DataFrame> {
+/// T12M influenced won deals with touches, under five attribution models: even split, first
+/// touch, last touch, U-shaped and time decay (SPEC.md 3.3 and 9).
+pub fn by_activity_type(
+    influence: &Influence,
+    calendar: &Calendar,
+    half_life_days: f64,
+) -> PolarsResult<DataFrame> {
     let credited_to = |touch: &str, name: &str| {
         won_with_touches(influence, calendar)
             .group_by([col(touch).alias("activity_type")])
             .agg([exact::sum(col("amount")).alias(name)])
     };
     let key = || [col("activity_type")];
+    let mut touches = credited_touches(influence, calendar).collect()?;
+    let (u_shaped, time_decay) = position_shares(&touches, half_life_days)?;
+    touches.with_column(Column::new("u_share".into(), u_shaped))?;
+    touches.with_column(Column::new("decay_share".into(), time_decay))?;
     // Every first or last touch type also has touches, so joining onto the even split loses
     // nothing.
-    credited_touches(influence, calendar)
+    touches
+        .lazy()
         .group_by(key())
         .agg([
             len().cast(DataType::Int64).alias("touches"),
             col("opportunity_id").n_unique().cast(DataType::Int64).alias("opportunities"),
             exact::sum(col("share")).alias("even_split_amount"),
+            exact::sum(col("u_share")).alias("u_shaped_amount"),
+            exact::sum(col("decay_share")).alias("time_decay_amount"),
         ])
         .join(
             credited_to("first_touch_type", "first_touch_amount"),
@@ -268,11 +280,86 @@ pub fn by_activity_type(influence: &Influence, calendar: &Calendar) -> PolarsRes
             key(),
             JoinArgs::new(JoinType::Left),
         )
-        .with_columns([
+        .select([
+            col("activity_type"),
+            col("touches"),
+            col("opportunities"),
+            col("even_split_amount"),
             col("first_touch_amount").fill_null(lit(0.0)),
             col("last_touch_amount").fill_null(lit(0.0)),
+            col("u_shaped_amount"),
+            col("time_decay_amount"),
         ])
         .sort(["even_split_amount", "activity_type"], order(&[true, false]))
+        .collect()
+}
+
+/// Each touch's credit under the U-shaped and the time-decay models. `touches` is sorted by
+/// deal, then `completed_on`, then `activity_id` (the order of `Influence::touches`).
+/// - U-shaped: one touch takes the whole amount, two take half each; with n >= 3 the first
+///   and the last take 40% each and the others share 20% equally.
+/// - Time decay: a touch weighs `2 ^ (-(closed_on - completed_on) / half_life_days)` and takes
+///   `amount * weight / sum of the deal's weights`.
+fn position_shares(touches: &DataFrame, half_life_days: f64) -> PolarsResult<(Vec<f64>, Vec<f64>)> {
+    let deals = touches.column("opportunity_id")?.str()?;
+    let amounts = touches.column("amount")?.f64()?;
+    let days = touches.column("completed_on")?.cast(&DataType::Int32)?;
+    let closes = touches.column("closed_on")?.cast(&DataType::Int32)?;
+    let (days, closes) = (days.i32()?, closes.i32()?);
+    let n = touches.height();
+    let (mut u_shaped, mut decay) = (vec![0.0; n], vec![0.0; n]);
+    let mut start = 0;
+    while start < n {
+        let deal = deals.get(start);
+        let end = (start..n).find(|&i| deals.get(i) != deal).unwrap_or(n);
+        let (count, amount) = (end - start, amounts.get(start).unwrap_or(0.0));
+        for (k, share) in u_shaped[start..end].iter_mut().enumerate() {
+            *share = amount
+                * match count {
+                    1 => 1.0,
+                    2 => 0.5,
+                    _ if k == 0 || k == count - 1 => 0.4,
+                    _ => 0.2 / (count - 2) as f64,
+                };
+        }
+        let weights: Vec<f64> = (start..end)
+            .map(|i| {
+                let before = f64::from(closes.get(i).unwrap_or(0) - days.get(i).unwrap_or(0));
+                (-before / half_life_days).exp2()
+            })
+            .collect();
+        let total: f64 = weights.iter().sum();
+        for (share, weight) in decay[start..end].iter_mut().zip(&weights) {
+            *share = amount * (weight / total);
+        }
+        start = end;
+    }
+    Ok((u_shaped, decay))
+}
+
+/// `influenced_pipeline` (SPEC.md 9): in-scope deals created by D and open as of D, with how
+/// many were touched (a completed activity linked to the deal between its creation and D),
+/// referred, and either; `influenced_share = influenced_amount / open_amount`.
+pub fn influenced_pipeline(influence: &Influence, calendar: &Calendar) -> PolarsResult<DataFrame> {
+    let amount_if = |flag: Expr| exact::sum(when(flag).then(col("amount")).otherwise(lit(0.0)));
+    let count_if = |flag: Expr| flag.cast(DataType::Int64).sum();
+    let touched = col("touches").gt(lit(0));
+    influence
+        .deals
+        .clone()
+        .lazy()
+        .filter(col("stage").eq(Stage::Open.lit()).and(col("created_on").lt_eq(date(calendar.as_of))))
+        .select([
+            len().cast(DataType::Int64).alias("open_deals"),
+            exact::sum(col("amount")).alias("open_amount"),
+            count_if(touched.clone()).alias("touched"),
+            amount_if(touched).alias("touched_amount"),
+            count_if(col("referral")).alias("referral"),
+            amount_if(col("referral")).alias("referral_amount"),
+            count_if(col("influenced")).alias("influenced"),
+            amount_if(col("influenced")).alias("influenced_amount"),
+        ])
+        .with_column(ratio(col("influenced_amount"), col("open_amount")).alias("influenced_share"))
         .collect()
 }
 

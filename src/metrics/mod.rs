@@ -1,6 +1,7 @@
 //! The metrics of SPEC.md section 3, one module per family. Each takes plain accepted tables
 //! and settings and returns output tables; none of them touches a file.
 
+pub mod asks;
 pub mod candidates;
 pub mod coverage;
 pub mod csqa;
@@ -10,7 +11,9 @@ pub mod influence;
 pub mod monthly;
 pub mod program;
 pub mod quality;
+pub mod references;
 pub mod referral;
+pub mod retention;
 pub mod scorecard;
 pub mod second_order;
 pub mod tables;
@@ -108,10 +111,22 @@ pub fn compute(
     let influence_tables = [
         (OutputTable::InfluencedOpportunities, influence::influenced_opportunities(&influence, calendar)?),
         (OutputTable::InfluenceSummary, influence::influence_summary(&influence, calendar)?),
-        (OutputTable::InfluenceByActivityType, influence::by_activity_type(&influence, calendar)?),
+        (
+            OutputTable::InfluenceByActivityType,
+            influence::by_activity_type(&influence, calendar, s.influence.half_life_days)?,
+        ),
+        (OutputTable::InfluencedPipeline, influence::influenced_pipeline(&influence, calendar)?),
     ];
     progress("metrics: CSM scorecard");
-    let scorecard = scorecard::csm_scorecard(tables, calendar, &csqa, &contact_health, &influenced_by_csm)?;
+    let scorecard = scorecard::csm_scorecard(
+        tables,
+        calendar,
+        &csqa,
+        &contact_health,
+        &influenced_by_csm,
+        asks::by_csm(tables, calendar, &s.health)?,
+        s.csqa.min_accounts_for_rank,
+    )?;
     progress("metrics: referrals");
     let referral_tables = [
         (OutputTable::ReferralFunnel, referral::referral_funnel(tables, calendar, &s.referral)?),
@@ -135,6 +150,11 @@ pub fn compute(
     progress("metrics: health by month and account coverage");
     let health_monthly = monthly::health_monthly(tables, calendar, s, minutes.as_ref(), scores, &csqa)?;
     let coverage = coverage::account_coverage(tables, calendar, &s.coverage, &contact_health, &csqa)?;
+    progress("metrics: asks, references and retention");
+    let asks = asks::asks(tables, calendar, &s.health)?;
+    let references =
+        references::reference_matches(tables, calendar, &s.references, &influence, &contact_health)?;
+    let retention = retention::advocate_retention(tables, calendar, &csqa)?;
 
     let mut out = BTreeMap::from([
         (OutputTable::ContactHealth, contact_health),
@@ -146,6 +166,9 @@ pub fn compute(
         (OutputTable::ProgramMonthly, program),
         (OutputTable::HealthMonthly, health_monthly),
         (OutputTable::AccountCoverage, coverage),
+        (OutputTable::Asks, asks),
+        (OutputTable::ReferenceMatches, references),
+        (OutputTable::AdvocateRetention, retention),
     ]);
     out.extend(influence_tables);
     out.extend(referral_tables);

@@ -524,7 +524,9 @@ pub fn csm_comparison(rows: &[CsmRow]) -> Option<Chart> {
     let top = nice_max(
         shown
             .iter()
-            .map(|r| r.new_per_10_accounts.unwrap_or(0.0).max(r.csqas_per_10_accounts.unwrap_or(0.0)))
+            .map(|r| {
+                r.new_csqas_t12m_per_10_accounts.unwrap_or(0.0).max(r.csqas_per_10_accounts.unwrap_or(0.0))
+            })
             .fold(0.0, f64::max),
     );
     let alt = shown
@@ -533,7 +535,7 @@ pub fn csm_comparison(rows: &[CsmRow]) -> Option<Chart> {
             format!(
                 "{}: {} new and {} active per 10 accounts",
                 r.csm_name,
-                number(r.new_per_10_accounts, 1),
+                number(r.new_csqas_t12m_per_10_accounts, 1),
                 number(r.csqas_per_10_accounts, 1)
             )
         })
@@ -563,7 +565,7 @@ pub fn csm_comparison(rows: &[CsmRow]) -> Option<Chart> {
         // Within a row the first series sits lower; active goes first so "new" reads on top.
         let values: Vec<Vec<f64>> = vec![
             shown.iter().rev().map(|r| r.csqas_per_10_accounts.unwrap_or(0.0)).collect(),
-            shown.iter().rev().map(|r| r.new_per_10_accounts.unwrap_or(0.0)).collect(),
+            shown.iter().rev().map(|r| r.new_csqas_t12m_per_10_accounts.unwrap_or(0.0)).collect(),
         ];
         chart.draw_series(grouped_bars(&values, &[TEAL, VIOLET], true))?;
         Ok(())

@@ -192,13 +192,33 @@ pub struct CsmRow {
     pub active_csqas: i64,
     pub coverage: Option<f64>,
     pub csqas_per_10_accounts: Option<f64>,
-    /// New CSQAs in T12M per 10 accounts: the creation rate, normalised like the active stock.
-    #[serde(skip_deserializing)]
-    pub new_per_10_accounts: Option<f64>,
     pub median_days_to_csqa: Option<f64>,
     pub mean_health: Option<f64>,
     pub influenced_amount_t12m: f64,
-    pub rank: i64,
+    /// Null for a CSM with fewer than `csqa.min_accounts_for_rank` accounts.
+    pub rank: Option<i64>,
+    pub asks_t12m: i64,
+    pub acceptance_rate_t12m: Option<f64>,
+    /// New CSQAs in T12M per 10 accounts: the creation rate, normalised like the active stock.
+    pub new_csqas_t12m_per_10_accounts: Option<f64>,
+    pub rank_in_team: Option<i64>,
+    /// The CSM's accounts with a single active CSQA, by ARR (from `account_coverage`).
+    #[serde(skip_deserializing)]
+    pub single_threaded: Vec<CoverageRow>,
+}
+
+/// One row of `account_coverage`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CoverageRow {
+    pub account_id: String,
+    pub account_name: String,
+    pub csm_id: Option<String>,
+    pub arr: f64,
+    pub contacts: i64,
+    pub active_csqas: i64,
+    pub champions: i64,
+    pub departed_csqas: i64,
+    pub risk: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -259,6 +279,9 @@ pub struct Quality {
 
 impl Rows for Month {
     const TABLE: OutputTable = OutputTable::ProgramMonthly;
+}
+impl Rows for CoverageRow {
+    const TABLE: OutputTable = OutputTable::AccountCoverage;
 }
 impl Rows for HealthMonth {
     const TABLE: OutputTable = OutputTable::HealthMonthly;
@@ -388,9 +411,14 @@ impl ReportData {
 
 fn scorecard(c: &Computed) -> Result<Vec<CsmRow>> {
     let mut csms: Vec<CsmRow> = rows(c)?;
+    let coverage: Vec<CoverageRow> = rows(c)?;
     for csm in &mut csms {
-        csm.new_per_10_accounts =
-            (csm.accounts > 0).then(|| 10.0 * csm.new_csqas_t12m as f64 / csm.accounts as f64);
+        // account_coverage is sorted by arr desc, so each CSM's list is too.
+        csm.single_threaded = coverage
+            .iter()
+            .filter(|a| a.csm_id.as_deref() == Some(csm.csm_id.as_str()) && a.active_csqas == 1)
+            .cloned()
+            .collect();
     }
     Ok(csms)
 }

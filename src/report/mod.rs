@@ -259,6 +259,7 @@ pub fn render(
             csms => csms,
             top_n => top_n,
             history_months => history_months.len(),
+            min_accounts_for_rank => pipeline.settings.csqa.min_accounts_for_rank,
         }
     };
     let index = context! {
