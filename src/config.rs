@@ -295,7 +295,7 @@ impl Default for InfluenceSettings {
 }
 
 /// `[references]`: suggested references for open deals (SPEC.md 8.2).
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct ReferenceSettings {
     /// References suggested per deal: 3.

@@ -19,7 +19,7 @@ const FLOORS: &[(&str, &[&str])] = &[
     ("provenance", &["vocab", "calendar", "error", "config", "ingest"]),
     ("output", &["vocab", "calendar", "error", "config"]),
     ("history", &["vocab", "calendar", "error", "config", "ingest", "metrics", "output"]),
-    ("report", &["vocab", "calendar", "error", "config", "ingest", "metrics", "provenance"]),
+    ("report", &["vocab", "calendar", "error", "config", "ingest", "metrics", "provenance", "output"]),
     ("cli", &["vocab", "calendar", "config", "generate"]),
 ];
 

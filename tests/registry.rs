@@ -10,8 +10,9 @@ use std::path::Path;
 
 use advocacy::metrics::OutputTable;
 use advocacy::report::data::{
-    Candidate, CsmRow, Funnel, HealthMonth, Month, Move, Person, Published, Quality, Reason, Referrer,
-    Restatement, Retention, SecondOrder, Summary,
+    AskRow, Attribution, Candidate, Cohort, CoverageRow, CsmRow, Funnel, HealthMonth, Month, Move, Person,
+    Pipeline, Published, Quality, Reason, ReferenceMatch, Referrer, Restatement, Retention, SecondOrder,
+    Summary,
 };
 use advocacy::report::rows::{field_names, Rows};
 
@@ -178,6 +179,12 @@ fn every_report_row_type_reads_columns_its_table_has() {
         ("HealthMonth", unread::<HealthMonth>(&computed)),
         ("Published", unread::<Published>(&computed)),
         ("Restatement", unread::<Restatement>(&computed)),
+        ("CoverageRow", unread::<CoverageRow>(&computed)),
+        ("ReferenceMatch", unread::<ReferenceMatch>(&computed)),
+        ("AskRow", unread::<AskRow>(&computed)),
+        ("Cohort", unread::<Cohort>(&computed)),
+        ("Pipeline", unread::<Pipeline>(&computed)),
+        ("Attribution", unread::<Attribution>(&computed)),
     ];
     for (row, fields) in missing {
         assert!(fields.is_empty(), "{row} reads columns its table lacks: {fields:?}");

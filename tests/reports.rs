@@ -30,7 +30,7 @@ fn masked(text: &str) -> String {
 #[test]
 fn markdown_reports_match_their_golden_files() {
     let out = run(&tiny_dir().join("pipeline.toml"), "golden");
-    for name in ["board.md", "csm.md"] {
+    for name in ["board.md", "csm.md", "references.md"] {
         let text = masked(&read(&out.join(name)));
         let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/reports").join(name);
         if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
@@ -47,6 +47,17 @@ fn markdown_reports_match_their_golden_files() {
     {
         assert!(out.join(link).is_file(), "board.md links {link}, which was not written");
     }
+}
+
+#[test]
+fn references_reach_sales_as_a_report_and_a_crm_import() {
+    // Tiny dataset (EXPECTED.md): O18 (40,000) and O09 (12,000) at A5 both get C04 (Beta,
+    // industry and segment, score 68.05), her two deals; C01 matches nothing.
+    let out = run(&tiny_dir().join("pipeline.toml"), "references");
+    assert_eq!(read(&out.join("references.csv")), "opportunity_id,contact_id,rank\nO18,C04,1\nO09,C04,1\n");
+    let html = read(&out.join("references.html"));
+    assert!(html.contains("Dan Dory") && html.contains("industry, segment"), "{html}");
+    assert!(read(&out.join("board.html")).contains("href=\"references.html\""));
 }
 
 #[test]

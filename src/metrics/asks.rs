@@ -12,7 +12,9 @@
 //! (any type, status and date) with `requested_on` in the last `fatigue_window_days` days as of
 //! the day before it: `r - N <= x <= r - 1`, so asks on the same day never count.
 //!
-//! Sorted: the `all` row, then `asks` desc, then `activity_type`.
+//! Sorted: the `all` row, then `asks` desc, then `activity_type`. After the spec's columns,
+//! for the board's "against last year": `asks_prev_t12m` and `acceptance_rate_prev_t12m`, the
+//! same numbers as a run as of D − 365 computes them.
 
 use polars::prelude::*;
 
@@ -94,6 +96,26 @@ fn finish() -> Vec<Expr> {
 }
 
 pub fn asks(tables: &Tables, calendar: &Calendar, s: &HealthSettings) -> PolarsResult<DataFrame> {
+    let mut now = asks_of(tables, calendar, s)?;
+    let year_ago = asks_of(tables, &Calendar::new(calendar.as_of - chrono::Days::new(365)), s)?;
+    let key = |df: &DataFrame| -> PolarsResult<Vec<Option<String>>> {
+        Ok(df.column("activity_type")?.str()?.iter().map(|v| v.map(str::to_string)).collect())
+    };
+    let (keys_now, keys_then) = (key(&now)?, key(&year_ago)?);
+    let then_asks = year_ago.column("asks")?.i64()?.clone();
+    let then_rate = year_ago.column("acceptance_rate")?.f64()?.clone();
+    let row_then = |k: &Option<String>| keys_then.iter().position(|t| t == k);
+    let prev_asks: Vec<i64> =
+        keys_now.iter().map(|k| row_then(k).and_then(|i| then_asks.get(i)).unwrap_or(0)).collect();
+    let prev_rate: Vec<Option<f64>> =
+        keys_now.iter().map(|k| row_then(k).and_then(|i| then_rate.get(i))).collect();
+    now.with_column(Column::new("asks_prev_t12m".into(), prev_asks))?;
+    now.with_column(Column::new("acceptance_rate_prev_t12m".into(), prev_rate))?;
+    Ok(now)
+}
+
+/// The spec's columns of `asks` as of `calendar`.
+fn asks_of(tables: &Tables, calendar: &Calendar, s: &HealthSettings) -> PolarsResult<DataFrame> {
     let asks = asks_t12m(tables, calendar, s)?.collect()?;
     let all = asks
         .clone()

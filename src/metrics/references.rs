@@ -14,6 +14,9 @@
 //!
 //! The pool is grouped by its (industry, segment, region) profile, each group sorted best
 //! first, so a deal looks at a handful of groups rather than every contact.
+//!
+//! After the spec's columns, for the references report: `full_name`, `reference_account_name`,
+//! `account_name` (the deal's) and `last_asked_on` (the contact's latest `requested_on` up to D).
 
 use std::collections::HashMap;
 
@@ -55,6 +58,9 @@ struct Reference {
     /// The score rounded to 6 decimals, times 1e6: what ties are decided on.
     key: i64,
     tier: Option<String>,
+    full_name: Option<String>,
+    account_name: Option<String>,
+    last_asked_on: Option<i32>,
 }
 
 pub fn reference_matches(
@@ -67,10 +73,19 @@ pub fn reference_matches(
     let d = calendar.as_of;
     let accounts = tables.accounts.clone().lazy().select([
         col("account_id"),
+        col("account_name"),
         col("industry"),
         col("segment"),
         col("region"),
     ]);
+    let last_asked = tables
+        .activities
+        .clone()
+        .lazy()
+        .filter(col("requested_on").lt_eq(date(d)))
+        .group_by([col("contact_id")])
+        .agg([col("requested_on").max().cast(DataType::Int32).alias("last_asked_on")]);
+    let names = tables.contacts.clone().lazy().select([col("contact_id"), col("full_name")]);
     let key = || [col("account_id")];
     let deals = influence
         .deals
@@ -96,6 +111,8 @@ pub fn reference_matches(
         .join(resting, [col("contact_id")], [col("contact_id")], JoinArgs::new(JoinType::Anti))
         .select([col("contact_id"), col("account_id"), col("score"), col("tier")])
         .join(accounts, key(), key(), JoinArgs::new(JoinType::Left))
+        .join(names, [col("contact_id")], [col("contact_id")], JoinArgs::new(JoinType::Left))
+        .join(last_asked, [col("contact_id")], [col("contact_id")], JoinArgs::new(JoinType::Left))
         .with_column(
             (for_threshold(col("score")) * lit(1e6))
                 .round(0, RoundMode::HalfToEven)
@@ -118,6 +135,8 @@ pub fn reference_matches(
         text(&pool, "tier")?,
     );
     let (scores, keys) = (pool.column("score")?.f64()?.clone(), pool.column("key")?.i64()?.clone());
+    let (full_names, account_names) = (text(&pool, "full_name")?, text(&pool, "account_name")?);
+    let asked = pool.column("last_asked_on")?.i32()?.clone();
     let mut groups: Vec<(Profile, Vec<Reference>)> = Vec::new();
     let mut group_of: HashMap<Profile, usize> = HashMap::new();
     for i in 0..pool.height() {
@@ -132,11 +151,15 @@ pub fn reference_matches(
             score: scores.get(i),
             key: keys.get(i).unwrap_or(i64::MIN),
             tier: tiers.get(i).map(str::to_string),
+            full_name: full_names.get(i).map(str::to_string),
+            account_name: account_names.get(i).map(str::to_string),
+            last_asked_on: asked.get(i),
         });
     }
 
     let (deal_ids, deal_accounts) = (text(&deals, "opportunity_id")?, text(&deals, "account_id")?);
     let amounts = deals.column("amount")?.f64()?.clone();
+    let deal_names = text(&deals, "account_name")?;
     let (d_industry, d_segment, d_region) =
         (text(&deals, "industry")?, text(&deals, "segment")?, text(&deals, "region")?);
     let mut given: HashMap<&str, u32> = HashMap::new();
@@ -168,6 +191,7 @@ pub fn reference_matches(
             out.push(
                 deal_ids.get(i).unwrap_or_default(),
                 deal_account,
+                deal_names.get(i),
                 amounts.get(i),
                 rank as i64 + 1,
                 reference,
@@ -192,6 +216,10 @@ struct Rows {
     matched: Vec<Option<String>>,
     score: Vec<Option<f64>>,
     tier: Vec<Option<String>>,
+    full_name: Vec<Option<String>>,
+    reference_account_name: Vec<Option<String>>,
+    account_name: Vec<Option<String>>,
+    last_asked_on: Vec<Option<i32>>,
 }
 
 impl Rows {
@@ -200,6 +228,7 @@ impl Rows {
         &mut self,
         deal: &str,
         account: &str,
+        account_name: Option<&str>,
         amount: Option<f64>,
         rank: i64,
         reference: &Reference,
@@ -216,6 +245,10 @@ impl Rows {
         self.matched.push((!matched.is_empty()).then(|| matched.to_string()));
         self.score.push(reference.score);
         self.tier.push(reference.tier.clone());
+        self.full_name.push(reference.full_name.clone());
+        self.reference_account_name.push(reference.account_name.clone());
+        self.account_name.push(account_name.map(str::to_string));
+        self.last_asked_on.push(reference.last_asked_on);
     }
 
     fn frame(self) -> PolarsResult<DataFrame> {
@@ -230,6 +263,10 @@ impl Rows {
             Column::new("matched".into(), self.matched),
             Column::new("score".into(), self.score),
             Column::new("tier".into(), self.tier),
+            Column::new("full_name".into(), self.full_name),
+            Column::new("reference_account_name".into(), self.reference_account_name),
+            Column::new("account_name".into(), self.account_name),
+            Column::new("last_asked_on".into(), self.last_asked_on).cast(&DataType::Date)?,
         ])
     }
 }

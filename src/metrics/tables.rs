@@ -69,7 +69,7 @@ registry! {
     Restatements => "restatements", key ["as_of", "metric"], order "as_of, metric";
     Asks => "asks", key ["scope", "activity_type"], order "the `all` row, then asks desc, activity_type";
     ReferenceMatches => "reference_matches", key ["opportunity_id", "rank"],
-        order "deal order (amount desc, opportunity_id), rank";
+        order "deal order, rank";
     AccountCoverage => "account_coverage", key ["account_id"], order "arr desc, account_id";
     AdvocateRetention => "advocate_retention", key ["cohort"], order "with_advocate, without";
     InfluencedPipeline => "influenced_pipeline", key [], order "–";

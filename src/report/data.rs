@@ -207,6 +207,109 @@ pub struct CsmRow {
     pub single_threaded: Vec<CoverageRow>,
 }
 
+/// One row of `reference_matches`, with the names the report shows.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReferenceMatch {
+    pub opportunity_id: String,
+    pub account_id: String,
+    pub account_name: String,
+    pub amount: f64,
+    pub rank: i64,
+    pub contact_id: String,
+    pub full_name: String,
+    pub reference_account_id: String,
+    pub reference_account_name: String,
+    pub match_points: i64,
+    /// `industry;segment` read as `["industry", "segment"]`.
+    #[serde(deserialize_with = "trigger_list")]
+    pub matched: Vec<String>,
+    pub score: Option<f64>,
+    pub tier: String,
+    pub last_asked_on: Option<String>,
+}
+
+/// One row of `asks`, with last year's numbers.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AskRow {
+    pub scope: String,
+    pub activity_type: Option<String>,
+    pub asks: i64,
+    pub asked_contacts: i64,
+    pub completed: i64,
+    pub declined: i64,
+    pub pending: i64,
+    pub acceptance_rate: Option<f64>,
+    pub median_days_to_complete: Option<f64>,
+    pub over_asks: i64,
+    pub over_ask_share: Option<f64>,
+    pub asks_prev_t12m: i64,
+    pub acceptance_rate_prev_t12m: Option<f64>,
+}
+
+/// One row of `advocate_retention`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Cohort {
+    pub cohort: String,
+    pub accounts: i64,
+    pub retained: i64,
+    pub retention_rate: Option<f64>,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+    pub expansion_amount: f64,
+    pub expansion_per_account: Option<f64>,
+    pub retention_lift: Option<f64>,
+    pub churn_reduction: Option<f64>,
+}
+
+/// The one row of `influenced_pipeline`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Pipeline {
+    pub open_deals: i64,
+    pub open_amount: f64,
+    pub touched: i64,
+    pub touched_amount: f64,
+    pub referral: i64,
+    pub referral_amount: f64,
+    pub influenced: i64,
+    pub influenced_amount: f64,
+    pub influenced_share: Option<f64>,
+}
+
+/// One row of `influence_by_activity_type`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Attribution {
+    pub activity_type: String,
+    pub touches: i64,
+    pub opportunities: i64,
+    pub even_split_amount: f64,
+    pub first_touch_amount: f64,
+    pub last_touch_amount: f64,
+    pub u_shaped_amount: f64,
+    pub time_decay_amount: f64,
+}
+
+/// ARR and account counts by coverage risk, from `account_coverage`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CoverageTotals {
+    pub accounts: i64,
+    pub arr: f64,
+    pub no_advocate: i64,
+    pub no_advocate_arr: f64,
+    pub single_threaded: i64,
+    pub single_threaded_arr: f64,
+    pub champion_left: i64,
+    pub champion_left_arr: f64,
+}
+
+/// A deal and its suggested references, for the references report.
+#[derive(Debug, Clone, Serialize)]
+pub struct DealReferences {
+    pub opportunity_id: String,
+    pub account_name: String,
+    pub amount: f64,
+    pub references: Vec<ReferenceMatch>,
+}
+
 /// One row of `account_coverage`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CoverageRow {
@@ -280,6 +383,21 @@ pub struct Quality {
 impl Rows for Month {
     const TABLE: OutputTable = OutputTable::ProgramMonthly;
 }
+impl Rows for ReferenceMatch {
+    const TABLE: OutputTable = OutputTable::ReferenceMatches;
+}
+impl Rows for AskRow {
+    const TABLE: OutputTable = OutputTable::Asks;
+}
+impl Rows for Cohort {
+    const TABLE: OutputTable = OutputTable::AdvocateRetention;
+}
+impl Rows for Pipeline {
+    const TABLE: OutputTable = OutputTable::InfluencedPipeline;
+}
+impl Rows for Attribution {
+    const TABLE: OutputTable = OutputTable::InfluenceByActivityType;
+}
 impl Rows for CoverageRow {
     const TABLE: OutputTable = OutputTable::AccountCoverage;
 }
@@ -336,7 +454,7 @@ impl Rows for Reason {
 }
 
 fn trigger_list<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Vec<String>, D::Error> {
-    let text = String::deserialize(d)?;
+    let text = Option::<String>::deserialize(d)?.unwrap_or_default();
     Ok(text.split(';').filter(|s| !s.is_empty()).map(|s| s.replace('_', " ")).collect())
 }
 
@@ -362,6 +480,13 @@ pub struct ReportData {
     pub restatements: Vec<Restatement>,
     /// The trend charts' months, oldest first (see [`Trend`]).
     pub trends: Vec<Trend>,
+    pub asks: Vec<AskRow>,
+    pub cohorts: Vec<Cohort>,
+    pub pipeline: Option<Pipeline>,
+    pub attribution: Vec<Attribution>,
+    pub coverage: CoverageTotals,
+    /// Open deals with their suggested references, in deal order.
+    pub deals: Vec<DealReferences>,
 }
 
 impl ReportData {
@@ -373,7 +498,14 @@ impl ReportData {
             computed.table(OutputTable::HistoryMonthly).is_some().then(|| rows(computed)).transpose()?;
         let restatements: Vec<Restatement> =
             if computed.table(OutputTable::Restatements).is_some() { rows(computed)? } else { Vec::new() };
+        let coverage: Vec<CoverageRow> = rows(computed)?;
         Ok(ReportData {
+            asks: rows(computed)?,
+            cohorts: rows(computed)?,
+            pipeline: rows(computed)?.into_iter().next(),
+            attribution: rows(computed)?,
+            coverage: coverage_totals(&coverage),
+            deals: deals(rows(computed)?),
             trends: trends(&months, &health_months, history.as_deref()),
             health_months,
             history,
@@ -529,6 +661,45 @@ fn trends(months: &[Month], health: &[HealthMonth], history: Option<&[Published]
         });
     }
     trends
+}
+
+fn coverage_totals(rows: &[CoverageRow]) -> CoverageTotals {
+    let mut t = CoverageTotals::default();
+    for row in rows {
+        t.accounts += 1;
+        t.arr += row.arr;
+        let risks: Vec<&str> = row.risk.as_deref().unwrap_or("").split(';').collect();
+        if risks.contains(&"no_advocate") {
+            t.no_advocate += 1;
+            t.no_advocate_arr += row.arr;
+        }
+        if risks.contains(&"single_threaded") {
+            t.single_threaded += 1;
+            t.single_threaded_arr += row.arr;
+        }
+        if risks.contains(&"champion_left") {
+            t.champion_left += 1;
+            t.champion_left_arr += row.arr;
+        }
+    }
+    t
+}
+
+/// Reference rows grouped by deal, keeping the table's deal order.
+fn deals(matches: Vec<ReferenceMatch>) -> Vec<DealReferences> {
+    let mut deals: Vec<DealReferences> = Vec::new();
+    for m in matches {
+        match deals.last_mut() {
+            Some(deal) if deal.opportunity_id == m.opportunity_id => deal.references.push(m),
+            _ => deals.push(DealReferences {
+                opportunity_id: m.opportunity_id.clone(),
+                account_name: m.account_name.clone(),
+                amount: m.amount,
+                references: vec![m],
+            }),
+        }
+    }
+    deals
 }
 
 /// `2026-12` -> `2027-01`.

@@ -94,6 +94,26 @@ fn biggest_moves<'a>(people: impl Iterator<Item = &'a Person>, n: usize) -> Vec<
     moved
 }
 
+/// The suggested references as a CRM import file: `opportunity_id,contact_id,rank`, one row
+/// per suggestion in deal order (cells that a spreadsheet would run as formulas are quoted).
+fn crm_import(deals: &[data::DealReferences]) -> Vec<u8> {
+    let cell = |v: &str| {
+        let v = crate::output::safe_cell(v).unwrap_or_else(|| v.to_string());
+        if v.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", v.replace('"', "\"\""))
+        } else {
+            v
+        }
+    };
+    let mut text = String::from("opportunity_id,contact_id,rank\n");
+    for deal in deals {
+        for r in &deal.references {
+            text.push_str(&format!("{},{},{}\n", cell(&r.opportunity_id), cell(&r.contact_id), r.rank));
+        }
+    }
+    text.into_bytes()
+}
+
 /// Renders every report; returns the files to write, by path relative to the output folder.
 pub fn render(
     computed: &Computed,
@@ -184,6 +204,15 @@ pub fn render(
             keeps_history => data.history.is_some(),
             history_rows => data.history.as_ref().map_or(0, Vec::len),
             restated => narrative::restated(&data, currency),
+            asks => data.asks.iter().find(|a| a.scope == "all").map(Value::from_serialize),
+            ask_types => Value::from_serialize(data.asks.iter().filter(|a| a.scope != "all").collect::<Vec<_>>()),
+            cohorts => Value::from_serialize(&data.cohorts),
+            pipeline => data.pipeline.as_ref().map(Value::from_serialize),
+            attribution => Value::from_serialize(&data.attribution),
+            coverage => Value::from_serialize(&data.coverage),
+            references_deals => data.deals.len(),
+            fatigue_max_asks => pipeline.settings.health.fatigue_max_asks,
+            half_life_days => pipeline.settings.influence.half_life_days,
             months => Value::from_serialize(&data.months),
             period => window("period"),
             prev_period => window("prev_period"),
@@ -262,6 +291,15 @@ pub fn render(
             min_accounts_for_rank => pipeline.settings.csqa.min_accounts_for_rank,
         }
     };
+    let references = context! {
+        ..common.clone(),
+        ..context! {
+            deals => Value::from_serialize(&data.deals),
+            open_deals => data.pipeline.as_ref().map_or(0, |p| p.open_deals),
+            references_settings => Value::from_serialize(&pipeline.settings.references),
+            fatigue_max_asks => pipeline.settings.health.fatigue_max_asks,
+        }
+    };
     let index = context! {
         ..common,
         ..context! {
@@ -275,6 +313,9 @@ pub fn render(
         ("csm.html".into(), templates.render("csm.html", &csm)?.into_bytes()),
         ("csm.md".into(), templates.render("csm.md", &csm)?.into_bytes()),
         ("index.html".into(), templates.render("index.html", &index)?.into_bytes()),
+        ("references.html".into(), templates.render("references.html", &references)?.into_bytes()),
+        ("references.md".into(), templates.render("references.md", &references)?.into_bytes()),
+        ("references.csv".into(), crm_import(&data.deals)),
     ];
     for chart in board_charts.iter().chain(std::iter::once(&comparison)).flatten() {
         files.push((PathBuf::from(chart.file()), chart.svg.clone().into_bytes()));

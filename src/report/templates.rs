@@ -11,7 +11,7 @@ use super::format;
 use crate::error::{Error, Result};
 
 /// The built-in templates, by name.
-pub const BUILT_IN: [(&str, &str); 7] = [
+pub const BUILT_IN: [(&str, &str); 9] = [
     ("_layout.html", include_str!("../../reports/_layout.html")),
     ("_kpis.html", include_str!("../../reports/_kpis.html")),
     ("board.html", include_str!("../../reports/board.html")),
@@ -19,6 +19,8 @@ pub const BUILT_IN: [(&str, &str); 7] = [
     ("csm.html", include_str!("../../reports/csm.html")),
     ("csm.md", include_str!("../../reports/csm.md")),
     ("index.html", include_str!("../../reports/index.html")),
+    ("references.html", include_str!("../../reports/references.html")),
+    ("references.md", include_str!("../../reports/references.md")),
 ];
 
 pub struct Templates {
