@@ -164,6 +164,7 @@ pub struct Settings {
     pub history: HistorySettings,
     pub coverage: CoverageSettings,
     pub references: ReferenceSettings,
+    pub backtest: BacktestSettings,
 }
 
 /// `[health]`: the advocate health score (SPEC.md 3.1).
@@ -425,6 +426,26 @@ impl Default for ProgramSettings {
     }
 }
 
+/// `[backtest]`: does the health score predict what happened next (SPEC.md 7)?
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct BacktestSettings {
+    /// Snapshot dates: the last N month-ends `t` with `t + horizon_days <= D`: 12.
+    pub months: u32,
+    /// What happened in `(t, t + H]` is the outcome: 180 days.
+    pub horizon_days: u32,
+    /// The weight grid's step; `1 / step` must be a whole number: 0.1.
+    pub weight_step: f64,
+    /// The outcome the weight grid is searched for: `churn` (or `advocacy`, `expansion`).
+    pub optimize: String,
+}
+
+impl Default for BacktestSettings {
+    fn default() -> Self {
+        BacktestSettings { months: 12, horizon_days: 180, weight_step: 0.1, optimize: "churn".into() }
+    }
+}
+
 /// `[coverage]`: accounts hanging on one person (SPEC.md 8.3).
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -536,6 +557,8 @@ struct RawPipeline {
     coverage: CoverageSettings,
     #[serde(default)]
     references: ReferenceSettings,
+    #[serde(default)]
+    backtest: BacktestSettings,
 }
 
 /// `as_of` may be written as a string (`"2026-10-31"`) or a TOML date (`2026-10-31`).
@@ -708,6 +731,7 @@ impl Pipeline {
             history: raw.history,
             coverage: raw.coverage,
             references: raw.references,
+            backtest: raw.backtest,
         };
         if let Some(dir) = settings.history.dir.take() {
             settings.history.dir = Some(normalize(&base_dir.join(dir)));
@@ -1016,6 +1040,25 @@ impl Settings {
                 "the [health.weights] sum to 0; at least one must be positive".into(),
             ));
         }
+        let steps = 1.0 / self.backtest.weight_step;
+        if (steps - steps.round()).abs() > 1e-9 {
+            return Err((
+                "backtest.weight_step",
+                format!(
+                    "`backtest.weight_step` is {}; 1 / step must be a whole number (0.1, 0.05, 0.25, ...)",
+                    self.backtest.weight_step
+                ),
+            ));
+        }
+        if !["churn", "advocacy", "expansion"].contains(&self.backtest.optimize.as_str()) {
+            return Err((
+                "backtest.optimize",
+                format!(
+                    "`backtest.optimize` is {:?}; expected churn, advocacy or expansion",
+                    self.backtest.optimize
+                ),
+            ));
+        }
         let t = &self.health.tiers;
         if !(t.champion >= t.advocate && t.advocate >= t.neutral) {
             return Err((
@@ -1102,6 +1145,9 @@ impl Settings {
             ("references.rest_days", self.references.rest_days.into()),
             ("references.min_match", self.references.min_match.into()),
             ("references.max_deals_per_contact", self.references.max_deals_per_contact.into()),
+            ("backtest.months", self.backtest.months.into()),
+            ("backtest.horizon_days", self.backtest.horizon_days.into()),
+            ("backtest.weight_step", self.backtest.weight_step),
             ("quality.max_reject_ratio", self.quality.max_reject_ratio),
             ("reports.top_n", self.reports.top_n as f64),
         ]
@@ -1136,6 +1182,8 @@ pub fn range_of(key: &str) -> Option<(f64, f64, bool)> {
         "references.per_deal" | "references.max_deals_per_contact" => (1.0, 1_000.0, true),
         "references.min_score" => (0.0, 100.0, false),
         "references.min_match" => (0.0, 4.0, true),
+        "backtest.months" => (1.0, 600.0, true),
+        "backtest.weight_step" => (0.05, 1.0, false),
         "reports.top_n" => (1.0, 100_000.0, true),
         _ => return None,
     })

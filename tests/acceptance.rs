@@ -72,6 +72,6 @@ fn the_tiny_dataset_matches_the_reference_outputs() {
         problems.extend(compare(&path, &out.join("rejects").join(path.file_name().unwrap())));
         compared += 1;
     }
-    assert_eq!(compared, 21 + 9, "every output table and every rejects file is compared");
+    assert_eq!(compared, 24 + 9, "every output table and every rejects file is compared");
     assert!(problems.is_empty(), "{} differences:\n{}", problems.len(), problems.join("\n"));
 }

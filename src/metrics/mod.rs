@@ -2,6 +2,7 @@
 //! and settings and returns output tables; none of them touches a file.
 
 pub mod asks;
+pub mod backtest;
 pub mod candidates;
 pub mod coverage;
 pub mod csqa;
@@ -75,6 +76,7 @@ pub fn usage_windows(calendar: &Calendar, settings: &Settings) -> Vec<Window> {
         calendar.last_days(settings.candidates.tenure_usage_window_days),
     ];
     windows.extend(monthly::month_ends(calendar, settings).into_iter().map(health));
+    windows.extend(backtest::snapshot_dates(calendar, &settings.backtest).into_iter().map(health));
     let mut unique = Vec::with_capacity(windows.len());
     for w in windows {
         if !unique.contains(&w) {
@@ -101,6 +103,7 @@ pub fn compute(
     // health_monthly), D_prev and the other month-ends.
     let mut dates = monthly::month_ends(calendar, s);
     dates.push(calendar.prev_as_of());
+    dates.extend(backtest::snapshot_dates(calendar, &s.backtest));
     scores.ensure(tables, &dates, &s.health, minutes.as_ref())?;
     let contact_health = health::contact_health(tables, calendar, &s.health, minutes.as_ref(), scores)?;
     progress("metrics: CSQAs");
@@ -155,6 +158,9 @@ pub fn compute(
     let references =
         references::reference_matches(tables, calendar, &s.references, &influence, &contact_health)?;
     let retention = retention::advocate_retention(tables, calendar, &csqa)?;
+    progress("metrics: backtest of the health score");
+    let [backtest_snapshots, backtest_models, backtest_tiers] =
+        backtest::backtest(tables, calendar, s, minutes.as_ref(), scores)?;
 
     let mut out = BTreeMap::from([
         (OutputTable::ContactHealth, contact_health),
@@ -169,6 +175,9 @@ pub fn compute(
         (OutputTable::Asks, asks),
         (OutputTable::ReferenceMatches, references),
         (OutputTable::AdvocateRetention, retention),
+        (OutputTable::BacktestSnapshots, backtest_snapshots),
+        (OutputTable::BacktestModels, backtest_models),
+        (OutputTable::BacktestTiers, backtest_tiers),
     ]);
     out.extend(influence_tables);
     out.extend(referral_tables);

@@ -67,6 +67,9 @@ registry! {
     HealthMonthly => "health_monthly", key ["month"], order "month";
     HistoryMonthly => "history_monthly", key ["as_of"], order "as_of";
     Restatements => "restatements", key ["as_of", "metric"], order "as_of, metric";
+    BacktestSnapshots => "backtest_snapshots", key ["outcome", "snapshot"], order "outcome, snapshot";
+    BacktestModels => "backtest_models", key ["outcome", "model"], order "outcome, model";
+    BacktestTiers => "backtest_tiers", key ["outcome", "tier"], order "outcome, tier";
     Asks => "asks", key ["scope", "activity_type"], order "the `all` row, then asks desc, activity_type";
     ReferenceMatches => "reference_matches", key ["opportunity_id", "rank"],
         order "deal order, rank";
