@@ -30,7 +30,7 @@ fn masked(text: &str) -> String {
 #[test]
 fn markdown_reports_match_their_golden_files() {
     let out = run(&tiny_dir().join("pipeline.toml"), "golden");
-    for name in ["board.md", "csm.md", "references.md"] {
+    for name in ["board.md", "csm.md", "references.md", "backtest.md"] {
         let text = masked(&read(&out.join(name)));
         let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/reports").join(name);
         if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {

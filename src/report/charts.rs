@@ -6,7 +6,7 @@ use plotters::chart::MeshStyle;
 use plotters::prelude::*;
 use serde::Serialize;
 
-use super::data::{CsmRow, Funnel, Month, Trend};
+use super::data::{BacktestTier, CsmRow, Funnel, Month, Trend};
 use super::format::{money_short, month_label, number, percent};
 use crate::vocab::Tier;
 
@@ -820,6 +820,62 @@ pub fn sparkline(values: &[Option<i64>]) -> Option<String> {
          fill=\"none\" stroke=\"#0d9488\" stroke-width=\"2\" points=\"{}\"/></svg>",
         points.join(" ")
     ))
+}
+
+/// The rate at which units of each health tier went on to the outcome, with the rate and the
+/// count written on each bar.
+pub fn tier_rates(outcome: &str, title: &str, rows: &[BacktestTier]) -> Option<Chart> {
+    let rows: Vec<&BacktestTier> = rows.iter().filter(|r| r.outcome == outcome).collect();
+    if rows.iter().all(|r| r.units == 0) {
+        return None;
+    }
+    let top = nice_max(rows.iter().filter_map(|r| r.rate).fold(0.0, f64::max)).min(1.0);
+    let alt = rows
+        .iter()
+        .map(|r| {
+            format!("{}: {} ({} of {})", r.tier.replace('_', " "), percent(r.rate, 0), r.positives, r.units)
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    let labels: Vec<String> = rows.iter().map(|r| r.tier.replace('_', " ")).collect();
+    let id = format!("backtest_{outcome}");
+    render(
+        &id,
+        title,
+        format!("{title} by health tier at the month-end before: {alt}."),
+        (HALF_WIDTH, HEIGHT),
+        |root| {
+            let n = rows.len() as f64;
+            let mut chart = ChartBuilder::on(root)
+                .margin(16)
+                .x_label_area_size(30)
+                .y_label_area_size(52)
+                .build_cartesian_2d(-0.5..n - 0.5, 0.0..top)?;
+            house_grid(&mut chart.configure_mesh(), Values::Up)
+                .x_labels(rows.len())
+                .x_label_formatter(&|x| category(&labels, *x))
+                .y_labels(5)
+                .y_label_formatter(&|y| percent(Some(*y), 0))
+                .label_style(font(13))
+                .draw()?;
+            chart.draw_series(rows.iter().enumerate().map(|(i, r)| {
+                let x = i as f64;
+                Rectangle::new(
+                    [(x - 0.3, 0.0), (x + 0.3, r.rate.unwrap_or(0.0))],
+                    TIER_COLORS[i % 4].filled(),
+                )
+            }))?;
+            chart.draw_series(rows.iter().enumerate().map(|(i, r)| {
+                let label = if r.units == 0 {
+                    "none".to_string()
+                } else {
+                    format!("{} ({}/{})", percent(r.rate, 0), r.positives, r.units)
+                };
+                Text::new(label, (i as f64 - 0.3, r.rate.unwrap_or(0.0) + top * 0.04), font(12))
+            }))?;
+            Ok(())
+        },
+    )
 }
 
 #[cfg(test)]

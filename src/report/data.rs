@@ -310,6 +310,44 @@ pub struct DealReferences {
     pub references: Vec<ReferenceMatch>,
 }
 
+/// One row of `backtest_snapshots`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BacktestSnapshot {
+    pub outcome: String,
+    pub snapshot: String,
+    pub units: i64,
+    pub positives: i64,
+    pub rate: Option<f64>,
+    pub auc: Option<f64>,
+}
+
+/// One row of `backtest_models`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BacktestModel {
+    pub outcome: String,
+    pub model: String,
+    pub units: i64,
+    pub positives: i64,
+    pub auc: Option<f64>,
+    pub auc_train: Option<f64>,
+    pub auc_test: Option<f64>,
+    pub w_nps: Option<f64>,
+    pub w_usage: Option<f64>,
+    pub w_engagement: Option<f64>,
+    pub w_advocacy: Option<f64>,
+}
+
+/// One row of `backtest_tiers`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BacktestTier {
+    pub outcome: String,
+    pub tier: String,
+    pub units: i64,
+    pub positives: i64,
+    pub rate: Option<f64>,
+    pub lift: Option<f64>,
+}
+
 /// One row of `account_coverage`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CoverageRow {
@@ -397,6 +435,15 @@ impl Rows for Pipeline {
 }
 impl Rows for Attribution {
     const TABLE: OutputTable = OutputTable::InfluenceByActivityType;
+}
+impl Rows for BacktestSnapshot {
+    const TABLE: OutputTable = OutputTable::BacktestSnapshots;
+}
+impl Rows for BacktestModel {
+    const TABLE: OutputTable = OutputTable::BacktestModels;
+}
+impl Rows for BacktestTier {
+    const TABLE: OutputTable = OutputTable::BacktestTiers;
 }
 impl Rows for CoverageRow {
     const TABLE: OutputTable = OutputTable::AccountCoverage;
@@ -487,6 +534,9 @@ pub struct ReportData {
     pub coverage: CoverageTotals,
     /// Open deals with their suggested references, in deal order.
     pub deals: Vec<DealReferences>,
+    pub backtest_snapshots: Vec<BacktestSnapshot>,
+    pub backtest_models: Vec<BacktestModel>,
+    pub backtest_tiers: Vec<BacktestTier>,
 }
 
 impl ReportData {
@@ -500,6 +550,9 @@ impl ReportData {
             if computed.table(OutputTable::Restatements).is_some() { rows(computed)? } else { Vec::new() };
         let coverage: Vec<CoverageRow> = rows(computed)?;
         Ok(ReportData {
+            backtest_snapshots: rows(computed)?,
+            backtest_models: rows(computed)?,
+            backtest_tiers: rows(computed)?,
             asks: rows(computed)?,
             cohorts: rows(computed)?,
             pipeline: rows(computed)?.into_iter().next(),

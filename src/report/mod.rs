@@ -146,9 +146,16 @@ pub fn render(
         charts::trend_revenue(&data.trends, currency),
     ];
     let comparison = charts::csm_comparison(&data.scorecard);
+    let backtest_charts = [
+        charts::tier_rates("advocacy", "Became advocates", &data.backtest_tiers),
+        charts::tier_rates("churn", "Churned", &data.backtest_tiers),
+        charts::tier_rates("expansion", "Expanded", &data.backtest_tiers),
+    ];
+    let story = narrative::backtest_story(&data, &pipeline.settings);
     let chart_map: BTreeMap<String, Value> = board_charts
         .iter()
         .chain(std::iter::once(&comparison))
+        .chain(backtest_charts.iter())
         .flatten()
         .map(|c| (c.id.clone(), chart_value(c)))
         .collect();
@@ -211,6 +218,7 @@ pub fn render(
             attribution => Value::from_serialize(&data.attribution),
             coverage => Value::from_serialize(&data.coverage),
             references_deals => data.deals.len(),
+            backtest_sentence => story.board.clone(),
             fatigue_max_asks => pipeline.settings.health.fatigue_max_asks,
             half_life_days => pipeline.settings.influence.half_life_days,
             months => Value::from_serialize(&data.months),
@@ -300,6 +308,17 @@ pub fn render(
             fatigue_max_asks => pipeline.settings.health.fatigue_max_asks,
         }
     };
+    let backtest = context! {
+        ..common.clone(),
+        ..context! {
+            story => Value::from_serialize(&story),
+            charts => context! {
+                advocacy => chart_or_none("backtest_advocacy"),
+                churn => chart_or_none("backtest_churn"),
+                expansion => chart_or_none("backtest_expansion"),
+            },
+        }
+    };
     let index = context! {
         ..common,
         ..context! {
@@ -316,8 +335,12 @@ pub fn render(
         ("references.html".into(), templates.render("references.html", &references)?.into_bytes()),
         ("references.md".into(), templates.render("references.md", &references)?.into_bytes()),
         ("references.csv".into(), crm_import(&data.deals)),
+        ("backtest.html".into(), templates.render("backtest.html", &backtest)?.into_bytes()),
+        ("backtest.md".into(), templates.render("backtest.md", &backtest)?.into_bytes()),
     ];
-    for chart in board_charts.iter().chain(std::iter::once(&comparison)).flatten() {
+    for chart in
+        board_charts.iter().chain(std::iter::once(&comparison)).chain(backtest_charts.iter()).flatten()
+    {
         files.push((PathBuf::from(chart.file()), chart.svg.clone().into_bytes()));
     }
     Ok(files)

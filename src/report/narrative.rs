@@ -386,3 +386,221 @@ pub fn restated(data: &ReportData, currency: &str) -> Vec<String> {
         })
         .collect()
 }
+
+/// What the backtest report says about one outcome.
+#[derive(Debug, Clone, Serialize)]
+pub struct BacktestOutcome {
+    pub outcome: String,
+    pub title: String,
+    /// False when there is too little history or no positive to judge by.
+    pub judged: bool,
+    pub sentences: Vec<String>,
+    /// The weights to paste into the pipeline file, when the grid found better ones.
+    pub paste: Option<String>,
+}
+
+/// The backtest report's story: one part per outcome, and the board's one sentence.
+#[derive(Debug, Clone, Serialize)]
+pub struct BacktestStory {
+    pub dates: usize,
+    pub span: String,
+    pub horizon_days: u32,
+    pub outcomes: Vec<BacktestOutcome>,
+    pub board: String,
+}
+
+/// "in 65 of 100 pairs": an AUC as pairs out of 100.
+fn pairs(auc: f64) -> String {
+    format!("{} of 100", (auc * 100.0).round() as i64)
+}
+
+/// How strong a ranking an AUC is, in words.
+fn verdict(auc: f64) -> &'static str {
+    match auc {
+        a if a >= 0.7 => "a useful signal",
+        a if a >= 0.6 => "a modest signal",
+        a if a >= 0.55 => "a weak signal",
+        a if a > 0.45 => "no better than a coin toss",
+        _ => "the wrong way round",
+    }
+}
+
+pub fn backtest_story(data: &ReportData, settings: &crate::config::Settings) -> BacktestStory {
+    let b = &settings.backtest;
+    let mut dates: Vec<&str> = data.backtest_snapshots.iter().map(|s| s.snapshot.as_str()).collect();
+    dates.sort();
+    dates.dedup();
+    let span = match (dates.first(), dates.last()) {
+        (Some(first), Some(last)) => format!(
+            "{} to {}",
+            month_label(first.get(..7).unwrap_or(first), false),
+            month_label(last.get(..7).unwrap_or(last), false)
+        ),
+        _ => String::new(),
+    };
+    let h = b.horizon_days;
+    let model = |outcome: &str, name: &str| {
+        data.backtest_models.iter().find(|m| m.outcome == outcome && m.model == name)
+    };
+    let mut outcomes = Vec::new();
+    let mut board = Vec::new();
+    for outcome in ["advocacy", "churn", "expansion"] {
+        let (title, unit, event, direction) = match outcome {
+            "advocacy" => ("Who became an advocate", "contact", "completed an advocacy activity", "higher"),
+            "churn" => ("Which accounts churned", "account", "churned", "lower"),
+            _ => ("Which accounts expanded", "account", "won an expansion deal", "higher"),
+        };
+        let mut sentences = Vec::new();
+        let Some(score) = model(outcome, "score") else { continue };
+        let judged = dates.len() >= 2 && score.positives > 0 && score.auc.is_some();
+        if !judged {
+            sentences.push(if dates.len() < 2 {
+                format!(
+                    "Too little history to judge: a backtest needs at least two month-ends that are {h} days or \
+                     more before the as-of date, and the inputs give {}.",
+                    dates.len()
+                )
+            } else {
+                format!("No {unit} {event} within {h} days of any of the {} month-ends, so there is nothing to predict yet.", dates.len())
+            });
+            outcomes.push(BacktestOutcome {
+                outcome: outcome.into(),
+                title: title.into(),
+                judged,
+                sentences,
+                paste: None,
+            });
+            continue;
+        }
+        let auc = score.auc.unwrap_or(0.5);
+        sentences.push(format!(
+            "In {} pairs of {} {unit} that {event} within {h} days and one that did not, the first had the {direction} \
+             health score at the month-end before (AUC {}): {}. Over {} {unit}-months, {} positive.",
+            pairs(auc),
+            if unit == "account" { "an" } else { "a" },
+            number(Some(auc), 2),
+            verdict(auc),
+            number(Some(score.units as f64), 0),
+            number(Some(score.positives as f64), 0)
+        ));
+        let tiers: Vec<&super::data::BacktestTier> =
+            data.backtest_tiers.iter().filter(|t| t.outcome == outcome && t.units > 0).collect();
+        if let (Some(top), Some(bottom)) = (tiers.first(), tiers.last()) {
+            if top.tier != bottom.tier {
+                sentences.push(format!(
+                    "{} {}s {} at a rate of {} ({} of {}); {} {}s at {} ({} of {}).",
+                    capitalise(&top.tier.replace('_', " ")),
+                    unit,
+                    event,
+                    percent(top.rate, 0),
+                    top.positives,
+                    number(Some(top.units as f64), 0),
+                    bottom.tier.replace('_', " "),
+                    unit,
+                    percent(bottom.rate, 0),
+                    bottom.positives,
+                    number(Some(bottom.units as f64), 0)
+                ));
+            }
+        }
+        let mut components: Vec<(&str, f64, i64)> = ["nps", "usage", "engagement", "advocacy"]
+            .iter()
+            .filter_map(|c| model(outcome, c).and_then(|m| Some((*c, m.auc?, m.units))))
+            .collect();
+        components.sort_by(|a, b| b.1.total_cmp(&a.1));
+        if let (Some(best), Some(worst)) = (components.first(), components.last()) {
+            let name = |c: &str| match c {
+                "nps" => "NPS",
+                "usage" => "Product usage",
+                "engagement" => "Webinar attendance",
+                _ => "Advocacy activity",
+            };
+            sentences.push(format!(
+                "{} carried the most signal on its own (AUC {} over {} {unit}-months with a value){}.",
+                name(best.0),
+                number(Some(best.1), 2),
+                number(Some(best.2 as f64), 0),
+                if components.len() > 1 {
+                    format!("; {} the least ({})", name(worst.0).to_lowercase(), number(Some(worst.1), 2))
+                } else {
+                    String::new()
+                }
+            ));
+        }
+        let mut paste = None;
+        if let Some(best) = model(outcome, "best_weights") {
+            let steps = (1.0 / b.weight_step).round() as u64;
+            let vectors = (steps + 1) * (steps + 2) * (steps + 3) / 6;
+            let train = dates.len().div_ceil(2);
+            let weights = format!(
+                "NPS {}, usage {}, webinars {}, advocacy {}",
+                number(best.w_nps, 2),
+                number(best.w_usage, 2),
+                number(best.w_engagement, 2),
+                number(best.w_advocacy, 2)
+            );
+            match (best.auc_test, score.auc_test) {
+                (Some(better), Some(configured)) => {
+                    let gained = better - configured;
+                    sentences.push(format!(
+                        "Of {vectors} weight vectors, the one that ranked the first {train} month-ends best ({weights}) \
+                         scores AUC {} on the later {} against {} with the configured weights: {}.",
+                        number(Some(better), 2),
+                        dates.len() - train,
+                        number(Some(configured), 2),
+                        if gained > 0.005 {
+                            "a real gain, worth trying"
+                        } else if gained >= -0.005 {
+                            "no gain; keep the configured weights"
+                        } else {
+                            "worse on the later months, so it fitted noise; keep the configured weights"
+                        }
+                    ));
+                    if gained > 0.005 {
+                        paste = Some(format!(
+                            "[health.weights]\nnps = {}\nusage = {}\nengagement = {}\nadvocacy = {}\n",
+                            best.w_nps.unwrap_or(0.0),
+                            best.w_usage.unwrap_or(0.0),
+                            best.w_engagement.unwrap_or(0.0),
+                            best.w_advocacy.unwrap_or(0.0)
+                        ));
+                    }
+                }
+                _ => sentences.push(format!(
+                    "The later {} month-ends hold no {unit} that {event}, so the weight search ({weights} fitted the first {train}) cannot be checked.",
+                    dates.len() - train
+                )),
+            }
+        }
+        if outcome != "expansion" {
+            board.push(format!(
+                "ranked future {} {} in {} pairs",
+                if outcome == "churn" { "churners" } else { "advocates" },
+                if outcome == "churn" { "below others" } else { "above others" },
+                pairs(auc)
+            ));
+        }
+        outcomes.push(BacktestOutcome {
+            outcome: outcome.into(),
+            title: title.into(),
+            judged,
+            sentences,
+            paste,
+        });
+    }
+    let board = if board.is_empty() {
+        "There is not yet enough history to test whether the health score predicts advocacy or churn."
+            .to_string()
+    } else {
+        format!("Backtest over the month-ends {span}: the health score {}.", board.join(" and "))
+    };
+    BacktestStory { dates: dates.len(), span, horizon_days: h, outcomes, board }
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}

@@ -11,7 +11,7 @@ use super::format;
 use crate::error::{Error, Result};
 
 /// The built-in templates, by name.
-pub const BUILT_IN: [(&str, &str); 9] = [
+pub const BUILT_IN: [(&str, &str); 11] = [
     ("_layout.html", include_str!("../../reports/_layout.html")),
     ("_kpis.html", include_str!("../../reports/_kpis.html")),
     ("board.html", include_str!("../../reports/board.html")),
@@ -21,6 +21,8 @@ pub const BUILT_IN: [(&str, &str); 9] = [
     ("index.html", include_str!("../../reports/index.html")),
     ("references.html", include_str!("../../reports/references.html")),
     ("references.md", include_str!("../../reports/references.md")),
+    ("backtest.html", include_str!("../../reports/backtest.html")),
+    ("backtest.md", include_str!("../../reports/backtest.md")),
 ];
 
 pub struct Templates {
