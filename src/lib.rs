@@ -155,13 +155,13 @@ fn compute(
         Some(dir) => Some(history::snapshots(dir)?),
         None => None,
     };
-    let scores = metrics::health::Scores::default();
+    let memo = metrics::Memo::default();
     let mut computed = tables_as_of(
         &loaded.tables,
         &loaded.quality,
         calendar,
         pipeline,
-        &scores,
+        &memo,
         snapshots.as_deref(),
         &|stage| stages.begin(stage),
     )?;
@@ -187,11 +187,11 @@ fn tables_as_of(
     quality: &[TableQuality],
     calendar: &Calendar,
     pipeline: &Pipeline,
-    scores: &metrics::health::Scores,
+    memo: &metrics::Memo,
     snapshots: Option<&[history::Snapshot]>,
     progress: &dyn Fn(&str),
 ) -> Result<metrics::Computed> {
-    let mut computed = metrics::compute(tables, calendar, pipeline, scores, progress)?;
+    let mut computed = metrics::compute(tables, calendar, pipeline, memo, progress)?;
     computed.tables.extend(metrics::quality_tables(quality, &computed.findings)?);
     if let Some(snapshots) = snapshots {
         progress("reading the history");
@@ -333,7 +333,7 @@ pub fn backfill(options: &BackfillOptions) -> Result<Vec<NaiveDate>> {
             diagnostics: PathBuf::new(),
         });
     }
-    let scores = metrics::health::Scores::default();
+    let memo = metrics::Memo::default();
     for (i, d) in dates.iter().enumerate() {
         stages.begin(&format!("snapshot as of {d} ({} of {})", i + 1, dates.len()));
         let calendar = Calendar::new(*d);
@@ -343,7 +343,7 @@ pub fn backfill(options: &BackfillOptions) -> Result<Vec<NaiveDate>> {
             &loaded.quality,
             &calendar,
             &plan.pipeline,
-            &scores,
+            &memo,
             Some(&snapshots),
             &|_| {},
         )?;

@@ -36,9 +36,11 @@ const FIXED_LIMIT: f64 = 65_536.0;
 pub struct UsageSums {
     /// The segments, in date order; a window is a run of them.
     segments: Vec<Window>,
-    /// Per contact (position among accepted contacts) and segment, at `contact * segments +
-    /// segment`: the fixed-point sum `[hi, lo]` of its minutes, `hi * 2^40 + lo` in units of
-    /// `2^-60` minutes.
+    /// Per segment and contact (position among accepted contacts), at `segment * contacts +
+    /// contact`: the fixed-point sum `[hi, lo]` of its minutes, `hi * 2^40 + lo` in units of
+    /// `2^-60` minutes. Segment-major, because exports arrive roughly in date order: the rows
+    /// of a batch then land in one segment's slice (16 bytes a contact) instead of striding
+    /// over every segment of every contact.
     fixed: Arc<Vec<[i64; 2]>>,
     /// `(contact, segment, minutes)` of rows whose minutes are not fixed-point values.
     odd: Arc<Vec<(u32, u32, f64)>>,
@@ -70,7 +72,7 @@ impl UsageSums {
                 format!("usage was not summed for the window {}..{}", window.start, window.end).into(),
             ));
         }
-        let n = self.segments.len();
+        let contacts = self.contacts.len();
         let mut odd: std::collections::BTreeMap<u32, Vec<f64>> = Default::default();
         for &(c, s, m) in self.odd.iter() {
             if inside.contains(&(s as usize)) {
@@ -84,7 +86,7 @@ impl UsageSums {
             let total: i128 = inside
                 .iter()
                 .map(|&s| {
-                    let [hi, lo] = self.fixed[c * n + s];
+                    let [hi, lo] = self.fixed[s * contacts + c];
                     (i128::from(hi) << 40) + i128::from(lo)
                 })
                 .sum();
@@ -182,7 +184,7 @@ const MINUTES: &str = "\u{1}usage_minutes";
 pub fn pass(validated: &Validated, windows: &[Window], contacts: Arc<KeyIndex>) -> PolarsResult<UsagePass> {
     let segments = segments(windows);
     let table = SegmentTable::new(&segments);
-    let n = segments.len();
+    let (n, people) = (segments.len(), contacts.len());
     let value = |name: &str| {
         validated
             .accepted_value(name)
@@ -240,7 +242,7 @@ pub fn pass(validated: &Validated, windows: &[Window], contacts: Arc<KeyIndex>) 
             let (None, Some(contact), Some(date)) = (check, contact, date) else { continue };
             g.latest = g.latest.max(Some(date));
             let (Some(segment), Some(minutes)) = (table.of(date), minutes) else { continue };
-            let slot = &mut g.fixed[contact as usize * n + segment as usize];
+            let slot = &mut g.fixed[segment as usize * people + contact as usize];
             // A sum that would overflow (over 2^27 rows of one contact in one segment) sends
             // the row down the float path instead of wrapping.
             match fixed(minutes)

@@ -56,36 +56,14 @@ fn key(x: f64) -> i64 {
 }
 
 /// AUC of `(key, positive)` pairs where a higher key predicts a positive; null without
-/// positives or negatives. Sorts `units` in place.
-pub fn auc(units: &mut [(i64, bool)]) -> Option<f64> {
-    let positives = units.iter().filter(|u| u.1).count() as u64;
-    let negatives = units.len() as u64 - positives;
-    if positives == 0 || negatives == 0 {
-        return None;
-    }
-    units.sort_unstable_by_key(|u| u.0);
-    // Twice the Mann-Whitney U: each positive counts 2 per negative below it and 1 per
-    // negative tied with it, so the sum stays an integer.
-    let (mut twice_u, mut below, mut i) = (0u128, 0u64, 0);
-    while i < units.len() {
-        let mut j = i;
-        let (mut pos, mut neg) = (0u64, 0u64);
-        while j < units.len() && units[j].0 == units[i].0 {
-            if units[j].1 {
-                pos += 1;
-            } else {
-                neg += 1;
-            }
-            j += 1;
-        }
-        twice_u += u128::from(pos) * u128::from(2 * below + neg);
-        below += neg;
-        i = j;
-    }
-    Some(twice_u as f64 / (2.0 * positives as f64 * negatives as f64))
+/// positives or negatives (see [`auc_packed`]).
+pub fn auc(units: &[(i64, bool)]) -> Option<f64> {
+    let mut packed: Vec<u64> = units.iter().map(|(k, p)| pack(*k, *p)).collect();
+    auc_packed(&mut packed, &mut Vec::new())
 }
 
 /// One scored contact at one snapshot date: its four components and its score.
+#[derive(Clone)]
 struct Contact {
     components: [Option<f64>; 4],
     score: Option<f64>,
@@ -95,8 +73,22 @@ struct Contact {
 struct Units {
     /// Per unit: its snapshot date index and whether it is positive.
     unit: Vec<(usize, bool)>,
-    /// Per unit, the contacts it averages (one for advocacy).
-    members: Vec<Vec<usize>>,
+    /// The contacts each unit averages (one for advocacy), unit after unit...
+    members: Vec<usize>,
+    /// ...unit `i`'s being `members[ends[i - 1]..ends[i]]`.
+    ends: Vec<usize>,
+}
+
+impl Units {
+    fn new() -> Units {
+        Units { unit: Vec::new(), members: Vec::new(), ends: Vec::new() }
+    }
+
+    /// Every unit's members, in unit order.
+    fn each(&self) -> impl Iterator<Item = &[usize]> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts.zip(self.ends.iter().copied()).map(|(start, end)| &self.members[start..end])
+    }
 }
 
 /// Every scored contact, and the units of each outcome.
@@ -106,99 +98,140 @@ struct Panel {
     outcomes: [Units; 3],
 }
 
+/// One snapshot date's contacts and units. What happens in `(t, t + H]` is known as of any
+/// D >= t + H, so a date's slice is the same for every run that backtests it: a backfill
+/// builds each once.
+struct Slice {
+    contacts: Vec<Contact>,
+    /// Per outcome: each unit's positive flag and its members (indices into `contacts`).
+    outcomes: [Vec<(bool, Vec<usize>)>; 3],
+}
+
+/// The backtest's slices by (snapshot date, horizon), kept across the runs of one process.
+#[derive(Default)]
+pub struct Slices {
+    by_date: std::sync::Mutex<std::collections::BTreeMap<(NaiveDate, u32), std::sync::Arc<Slice>>>,
+}
+
+/// When each contact completed activities, and each account churned or won an expansion.
+struct Events<'a> {
+    completions: HashMap<&'a str, Vec<i32>>,
+    churned: HashMap<&'a str, i32>,
+    expansions: HashMap<&'a str, Vec<i32>>,
+}
+
+fn events(tables: &Tables) -> PolarsResult<Events<'_>> {
+    let activities = &tables.activities;
+    let status = activities.column("status")?.str()?;
+    let completed_on = activities.column("completed_on")?.cast(&DataType::Int32)?;
+    let mut completions: HashMap<&str, Vec<i32>> = HashMap::new();
+    for ((contact, st), day) in
+        activities.column("contact_id")?.str()?.iter().zip(status.iter()).zip(completed_on.i32()?.iter())
+    {
+        if let (Some(contact), Some(st), Some(day)) = (contact, st, day) {
+            if st == Status::Completed.as_str() {
+                completions.entry(contact).or_default().push(day);
+            }
+        }
+    }
+    let churned = {
+        let ids = tables.accounts.column("account_id")?.str()?;
+        let churn = tables.accounts.column("churned_on")?.cast(&DataType::Int32)?;
+        ids.iter().zip(churn.i32()?.iter()).filter_map(|(id, day)| Some((id?, day?))).collect()
+    };
+    let mut expansions: HashMap<&str, Vec<i32>> = HashMap::new();
+    let o = &tables.opportunities;
+    let (ids, kinds, stages) =
+        (o.column("account_id")?.str()?, o.column("opportunity_type")?.str()?, o.column("stage")?.str()?);
+    let closed = o.column("closed_on")?.cast(&DataType::Int32)?;
+    for (((id, kind), stage), day) in
+        ids.iter().zip(kinds.iter()).zip(stages.iter()).zip(closed.i32()?.iter())
+    {
+        if let (Some(id), Some(kind), Some(stage), Some(day)) = (id, kind, stage, day) {
+            if kind == OpportunityType::Expansion.as_str() && stage == Stage::Won.as_str() {
+                expansions.entry(id).or_default().push(day);
+            }
+        }
+    }
+    Ok(Events { completions, churned, expansions })
+}
+
+/// The slice of snapshot date `date` (events of every outcome in `(t, t + h]`).
+fn slice(frame: &DataFrame, date: NaiveDate, h: i32, events: &Events) -> PolarsResult<Slice> {
+    let t = epoch_days(date);
+    let within = |days: Option<&Vec<i32>>| days.is_some_and(|v| v.iter().any(|x| t < *x && *x <= t + h));
+    let ids = frame.column("contact_id")?.str()?.clone();
+    let accounts = frame.column("account_id")?.str()?.clone();
+    let columns: Vec<Float64Chunked> = COMPONENTS
+        .iter()
+        .map(|c| Ok(frame.column(&format!("{c}_component"))?.cast(&DataType::Float64)?.f64()?.clone()))
+        .collect::<PolarsResult<_>>()?;
+    let score = frame.column("score")?.f64()?.clone();
+    let mut contacts = Vec::with_capacity(frame.height());
+    let mut outcomes: [Vec<(bool, Vec<usize>)>; 3] = Default::default();
+    let mut by_account: Vec<(&str, Vec<usize>)> = Vec::new();
+    let mut account_at: HashMap<&str, usize> = HashMap::new();
+    for i in 0..frame.height() {
+        contacts
+            .push(Contact { components: std::array::from_fn(|c| columns[c].get(i)), score: score.get(i) });
+        let id = ids.get(i).unwrap_or_default();
+        outcomes[0].push((within(events.completions.get(id)), vec![i]));
+        let account = accounts.get(i).unwrap_or_default();
+        let slot = *account_at.entry(account).or_insert_with(|| {
+            by_account.push((account, Vec::new()));
+            by_account.len() - 1
+        });
+        by_account[slot].1.push(i);
+    }
+    // Accounts in the order of their first contact (contacts are sorted by id): any order
+    // gives the same AUC, this one is deterministic.
+    for (account, members) in by_account {
+        let churns = events.churned.get(account).is_some_and(|day| t < *day && *day <= t + h);
+        outcomes[1].push((churns, members.clone()));
+        outcomes[2].push((within(events.expansions.get(account)), members));
+    }
+    Ok(Slice { contacts, outcomes })
+}
+
 fn panel(
     tables: &Tables,
     calendar: &Calendar,
     s: &Settings,
     minutes: Option<&Minutes>,
     scores: &Scores,
+    slices: &Slices,
 ) -> PolarsResult<Panel> {
     let b = &s.backtest;
     let dates = snapshot_dates(calendar, b);
-    scores.ensure(tables, &dates, &s.health, minutes)?;
     let h = i32::try_from(b.horizon_days).unwrap_or(i32::MAX);
-    let d = epoch_days(calendar.as_of);
-
-    // Days of the events each outcome looks for, per contact or account.
-    let activities = &tables.activities;
-    let status = activities.column("status")?.str()?;
-    let completed_on = activities.column("completed_on")?.cast(&DataType::Int32)?;
-    let completed_on = completed_on.i32()?;
-    let mut completions: HashMap<&str, Vec<i32>> = HashMap::new();
-    for ((contact, st), day) in
-        activities.column("contact_id")?.str()?.iter().zip(status.iter()).zip(completed_on.iter())
-    {
-        if let (Some(contact), Some(st), Some(day)) = (contact, st, day) {
-            if st == Status::Completed.as_str() && day <= d {
-                completions.entry(contact).or_default().push(day);
-            }
-        }
-    }
-    let churned: HashMap<&str, i32> = {
-        let ids = tables.accounts.column("account_id")?.str()?;
-        let churn = tables.accounts.column("churned_on")?.cast(&DataType::Int32)?;
-        ids.iter().zip(churn.i32()?.iter()).filter_map(|(id, day)| Some((id?, day?))).collect()
+    let cached = |date: &NaiveDate| {
+        let by_date = slices.by_date.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        by_date.get(&(*date, b.horizon_days)).cloned()
     };
-    let mut expansions: HashMap<&str, Vec<i32>> = HashMap::new();
-    {
-        let o = &tables.opportunities;
-        let (ids, kinds, stages) =
-            (o.column("account_id")?.str()?, o.column("opportunity_type")?.str()?, o.column("stage")?.str()?);
-        let closed = o.column("closed_on")?.cast(&DataType::Int32)?;
-        for (((id, kind), stage), day) in
-            ids.iter().zip(kinds.iter()).zip(stages.iter()).zip(closed.i32()?.iter())
-        {
-            if let (Some(id), Some(kind), Some(stage), Some(day)) = (id, kind, stage, day) {
-                let won_expansion =
-                    kind == OpportunityType::Expansion.as_str() && stage == Stage::Won.as_str() && day <= d;
-                if won_expansion {
-                    expansions.entry(id).or_default().push(day);
-                }
-            }
+    let missing: Vec<NaiveDate> = dates.iter().copied().filter(|d| cached(d).is_none()).collect();
+    if !missing.is_empty() {
+        scores.ensure(tables, &missing, &s.health, minutes)?;
+        let events = events(tables)?;
+        for date in missing {
+            let built = slice(&scores.on(tables, date, &s.health, minutes)?, date, h, &events)?;
+            let mut by_date = slices.by_date.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            by_date.insert((date, b.horizon_days), std::sync::Arc::new(built));
         }
     }
-    let within =
-        |days: Option<&Vec<i32>>, t: i32| days.is_some_and(|v| v.iter().any(|x| t < *x && *x <= t + h));
 
     let mut contacts = Vec::new();
-    let mut outcomes: [Units; 3] = std::array::from_fn(|_| Units { unit: Vec::new(), members: Vec::new() });
+    let mut outcomes: [Units; 3] = std::array::from_fn(|_| Units::new());
     for (k, date) in dates.iter().enumerate() {
-        let t = epoch_days(*date);
-        let frame = scores.on(tables, *date, &s.health, minutes)?;
-        let ids = frame.column("contact_id")?.str()?.clone();
-        let accounts = frame.column("account_id")?.str()?.clone();
-        let component = |c: &str| -> PolarsResult<Float64Chunked> {
-            Ok(frame.column(&format!("{c}_component"))?.cast(&DataType::Float64)?.f64()?.clone())
-        };
-        let columns: Vec<Float64Chunked> =
-            COMPONENTS.iter().map(|c| component(c.as_str())).collect::<PolarsResult<_>>()?;
-        let score = frame.column("score")?.f64()?.clone();
-        let mut by_account: Vec<(&str, Vec<usize>)> = Vec::new();
-        let mut account_at: HashMap<&str, usize> = HashMap::new();
-        for i in 0..frame.height() {
-            let index = contacts.len();
-            contacts.push(Contact {
-                components: std::array::from_fn(|c| columns[c].get(i)),
-                score: score.get(i),
-            });
-            let id = ids.get(i).unwrap_or_default();
-            outcomes[0].unit.push((k, within(completions.get(id), t)));
-            outcomes[0].members.push(vec![index]);
-            let account = accounts.get(i).unwrap_or_default();
-            let slot = *account_at.entry(account).or_insert_with(|| {
-                by_account.push((account, Vec::new()));
-                by_account.len() - 1
-            });
-            by_account[slot].1.push(index);
-        }
-        // Accounts in the order of their first contact (contacts are sorted by id): any order
-        // gives the same AUC, this one is deterministic.
-        for (account, members) in by_account {
-            let churns = churned.get(account).is_some_and(|day| t < *day && *day <= t + h);
-            outcomes[1].unit.push((k, churns));
-            outcomes[1].members.push(members.clone());
-            outcomes[2].unit.push((k, within(expansions.get(account), t)));
-            outcomes[2].members.push(members);
+        let slice = cached(date)
+            .ok_or_else(|| polars_err!(ComputeError: "the backtest slice of {date} is missing"))?;
+        let offset = contacts.len();
+        contacts.extend(slice.contacts.iter().cloned());
+        for (units, part) in outcomes.iter_mut().zip(&slice.outcomes) {
+            for (positive, members) in part {
+                units.unit.push((k, *positive));
+                units.members.extend(members.iter().map(|m| m + offset));
+                units.ends.push(units.members.len());
+            }
         }
     }
     Ok(Panel { dates, contacts, outcomes })
@@ -207,8 +240,69 @@ fn panel(
 /// What a model predicts for one unit: the mean of its members' non-null values (a contact's
 /// own value for advocacy), null when none.
 fn unit_value(members: &[usize], value: impl Fn(usize) -> Option<f64>) -> Option<f64> {
+    if let [only] = members {
+        return value(*only);
+    }
     let values: Vec<f64> = members.iter().filter_map(|m| value(*m)).collect();
     (!values.is_empty()).then(|| fsum(values.iter().copied()) / values.len() as f64)
+}
+
+/// `(key, positive)` pairs packed into one integer that sorts by key, for [`auc_packed`].
+/// Keys are scores times 1e6 (at most 1e8 in magnitude), offset to be non-negative.
+fn pack(key: i64, positive: bool) -> u64 {
+    (((key + (1 << 40)) as u64) << 1) | u64::from(positive)
+}
+
+/// The AUC of packed pairs: an LSD radix sort on the bits that vary (the grid sorts one set of
+/// training units per weight vector, so this is the backtest's inner loop), then one pass over
+/// runs of equal keys counting the negatives below each. Twice the Mann-Whitney U stays an
+/// integer: each positive counts 2 per negative below it and 1 per negative tied with it.
+fn auc_packed(units: &mut Vec<u64>, scratch: &mut Vec<u64>) -> Option<f64> {
+    let positives = units.iter().filter(|u| *u & 1 == 1).count() as u64;
+    let negatives = units.len() as u64 - positives;
+    if positives == 0 || negatives == 0 {
+        return None;
+    }
+    // Only the bits that vary need sorting.
+    let (low, high) = units.iter().fold((u64::MAX, 0u64), |(l, h), u| (l.min(*u), h.max(*u)));
+    let span = 64 - (high ^ low).leading_zeros();
+    scratch.resize(units.len(), 0);
+    let mut shift = 0;
+    while shift < span {
+        let mut counts = [0usize; 2048];
+        for u in units.iter() {
+            counts[((u >> shift) & 2047) as usize] += 1;
+        }
+        let mut total = 0;
+        for c in counts.iter_mut() {
+            let n = *c;
+            *c = total;
+            total += n;
+        }
+        for u in units.iter() {
+            let digit = ((u >> shift) & 2047) as usize;
+            scratch[counts[digit]] = *u;
+            counts[digit] += 1;
+        }
+        std::mem::swap(units, scratch);
+        shift += 11;
+    }
+    let (mut twice_u, mut below, mut i) = (0u128, 0u64, 0);
+    while i < units.len() {
+        let key = units[i] >> 1;
+        let (mut pos, mut neg) = (0u64, 0u64);
+        while i < units.len() && units[i] >> 1 == key {
+            if units[i] & 1 == 1 {
+                pos += 1;
+            } else {
+                neg += 1;
+            }
+            i += 1;
+        }
+        twice_u += u128::from(pos) * u128::from(2 * below + neg);
+        below += neg;
+    }
+    Some(twice_u as f64 / (2.0 * positives as f64 * negatives as f64))
 }
 
 /// A model's result over one outcome.
@@ -240,9 +334,9 @@ fn fit(units: &Units, predictor: &[Option<f64>], train_dates: usize, lower: bool
     Fit {
         units: all.len() as i64,
         positives,
-        auc: auc(&mut all),
-        train: auc(&mut train),
-        test: auc(&mut test),
+        auc: auc(&all),
+        train: auc(&train),
+        test: auc(&test),
     }
 }
 
@@ -283,6 +377,54 @@ fn round9(x: f64) -> f64 {
     (x * 1e9).round_ties_even() / 1e9
 }
 
+/// The training units of the score model, flattened for the grid: each unit's scored contacts'
+/// components (NaN for null) side by side.
+struct Flat {
+    components: Vec<[f64; 4]>,
+    /// Per training unit: the end of its members in `components`, and whether it is positive.
+    units: Vec<(usize, bool)>,
+    /// The distinct masks (bit i: some member has component i) of every unit of the score
+    /// model, training or not: a vector whose non-zero weights miss one of them leaves that
+    /// unit without a score.
+    masks: Vec<u8>,
+}
+
+fn flatten(panel: &Panel, units: &Units, train_dates: usize) -> Flat {
+    let mut flat = Flat { components: Vec::new(), units: Vec::new(), masks: Vec::new() };
+    for ((date, positive), members) in units.unit.iter().zip(units.each()) {
+        let scored: Vec<&Contact> =
+            members.iter().map(|m| &panel.contacts[*m]).filter(|c| c.score.is_some()).collect();
+        if scored.is_empty() {
+            continue;
+        }
+        let mask = scored.iter().fold(0u8, |mask, c| {
+            c.components.iter().enumerate().fold(mask, |m, (i, v)| if v.is_some() { m | 1 << i } else { m })
+        });
+        if !flat.masks.contains(&mask) {
+            flat.masks.push(mask);
+        }
+        if *date < train_dates {
+            flat.components.extend(scored.iter().map(|c| c.components.map(|v| v.unwrap_or(f64::NAN))));
+            flat.units.push((flat.components.len(), *positive));
+        }
+    }
+    flat
+}
+
+/// [`rescore`] over NaN-for-null components.
+fn rescore_flat(components: &[f64; 4], weights: &[f64; 4]) -> Option<f64> {
+    let (mut num, mut den) = (0.0, 0.0);
+    for (c, w) in components.iter().zip(weights) {
+        if c.is_nan() {
+            num += w * 0.0;
+        } else {
+            num += w * c;
+            den += w;
+        }
+    }
+    (den != 0.0).then(|| 100.0 * num / den)
+}
+
 /// The best weight vector for `units` by training AUC (see SPEC.md 7 for the tie-breaks), with
 /// its predictors; `None` when every vector leaves some unit without a score.
 fn best_weights(
@@ -297,43 +439,43 @@ fn best_weights(
     let target: [f64; 4] = std::array::from_fn(|i| configured[i] / total);
     let vectors = grid(steps);
     let sign = if lower { -1 } else { 1 };
-    // Each vector's (training AUC, distance, weights), judged on the units of the score model.
-    let judge = |counts: &[u32; 4]| -> Option<(Option<f64>, f64, [f64; 4])> {
+    let flat = flatten(panel, units, train_dates);
+    // Each vector's (training AUC, distance, weights).
+    let judge = |counts: &[u32; 4], packed: &mut Vec<u64>, scratch: &mut Vec<u64>| {
         let weights: [f64; 4] = std::array::from_fn(|i| f64::from(counts[i]) / f64::from(steps));
-        let mut train = Vec::new();
-        let mut values = Vec::new();
-        for ((date, positive), members) in units.unit.iter().zip(&units.members) {
-            // The unit's contacts that the score model scores, re-scored.
-            values.clear();
-            let mut scored = false;
-            for m in members {
-                let contact = &panel.contacts[*m];
-                if contact.score.is_some() {
-                    scored = true;
-                    values.extend(rescore(&contact.components, &weights));
+        let used = (0..4).fold(0u8, |m, i| if counts[i] > 0 { m | 1 << i } else { m });
+        if flat.masks.iter().any(|mask| mask & used == 0) {
+            return None;
+        }
+        packed.clear();
+        let mut start = 0;
+        for &(end, positive) in &flat.units {
+            let (mut sum, mut n) = (0.0, 0u32);
+            for c in &flat.components[start..end] {
+                if let Some(v) = rescore_flat(c, &weights) {
+                    sum += v;
+                    n += 1;
                 }
             }
-            if !scored {
-                continue;
-            }
-            // A vector that leaves a unit of the score model without a score is skipped.
-            if values.is_empty() {
-                return None;
-            }
-            if *date < train_dates {
-                let x = fsum(values.iter().copied()) / values.len() as f64;
-                train.push((sign * key(x), *positive));
+            start = end;
+            if n > 0 {
+                packed.push(pack(sign * key(sum / f64::from(n)), positive));
             }
         }
         let distance: f64 = weights.iter().zip(&target).map(|(w, t)| (w - t).abs()).sum();
-        Some((auc(&mut train).map(round9), round9(distance), weights))
+        Some((auc_packed(packed, scratch).map(round9), round9(distance), weights))
     };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
-    let chunk = vectors.len().div_ceil(threads);
+    let chunk = vectors.len().div_ceil(threads).max(1);
     let judged: Vec<(Option<f64>, f64, [f64; 4])> = std::thread::scope(|scope| {
         let handles: Vec<_> = vectors
-            .chunks(chunk.max(1))
-            .map(|part| scope.spawn(move || part.iter().filter_map(judge).collect::<Vec<_>>()))
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    let (mut packed, mut scratch) = (Vec::new(), Vec::new());
+                    part.iter().filter_map(|v| judge(v, &mut packed, &mut scratch)).collect::<Vec<_>>()
+                })
+            })
             .collect();
         handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
     });
@@ -351,13 +493,11 @@ fn best_weights(
     let best = judged.into_iter().max_by(better)?;
     let weights = best.2;
     let predictor = units
-        .members
-        .iter()
+        .each()
         .map(|members| {
-            unit_value(members, |m| {
-                let c = &panel.contacts[m];
-                c.score.and_then(|_| rescore(&c.components, &weights))
-            })
+            let scored: Vec<usize> =
+                members.iter().copied().filter(|m| panel.contacts[*m].score.is_some()).collect();
+            unit_value(&scored, |m| rescore(&panel.contacts[m].components, &weights))
         })
         .collect();
     Some((weights, predictor))
@@ -384,8 +524,9 @@ pub fn backtest(
     s: &Settings,
     minutes: Option<&Minutes>,
     scores: &Scores,
+    slices: &Slices,
 ) -> PolarsResult<[DataFrame; 3]> {
-    let panel = panel(tables, calendar, s, minutes, scores)?;
+    let panel = panel(tables, calendar, s, minutes, scores, slices)?;
     let n = panel.dates.len();
     let train_dates = n.div_ceil(2);
     let steps = (1.0 / s.backtest.weight_step).round() as u32;
@@ -399,7 +540,7 @@ pub fn backtest(
         let units = &panel.outcomes[o];
         let lower = *outcome == "churn";
         let score: Vec<Option<f64>> =
-            units.members.iter().map(|m| unit_value(m, |i| panel.contacts[i].score)).collect();
+            units.each().map(|m| unit_value(m, |i| panel.contacts[i].score)).collect();
 
         for (k, date) in panel.dates.iter().enumerate() {
             let mut pairs: Vec<(i64, bool)> = Vec::new();
@@ -414,7 +555,7 @@ pub fn backtest(
                     pairs.push((if lower { -key(*x) } else { key(*x) }, *positive));
                 }
             }
-            snapshots.push(outcome, *date, count, positives, auc(&mut pairs));
+            snapshots.push(outcome, *date, count, positives, auc(&pairs));
         }
 
         let scaled: [f64; 4] = std::array::from_fn(|i| configured[i] / total);
@@ -423,7 +564,7 @@ pub fn backtest(
         models.push(outcome, "score", &score_fit, scaled);
         for (c, component) in COMPONENTS.iter().enumerate() {
             let values: Vec<Option<f64>> =
-                units.members.iter().map(|m| unit_value(m, |i| panel.contacts[i].components[c])).collect();
+                units.each().map(|m| unit_value(m, |i| panel.contacts[i].components[c])).collect();
             let alone: [f64; 4] = std::array::from_fn(|i| if i == c { 1.0 } else { 0.0 });
             models.push(outcome, component.as_str(), &fit(units, &values, train_dates, lower), alone);
         }
@@ -612,8 +753,8 @@ mod tests {
             let n = 1 + (next() % 60) as usize;
             let units: Vec<(i64, bool)> =
                 (0..n).map(|_| ((next() % 20) as i64 - 10, next() % (2 + case % 5) == 0)).collect();
-            let mut sorted = units.clone();
-            let (fast, slow) = (auc(&mut sorted), brute_force(&units));
+            let sorted = units.clone();
+            let (fast, slow) = (auc(&sorted), brute_force(&units));
             match (fast, slow) {
                 (None, None) => {}
                 (Some(a), Some(b)) => assert!((a - b).abs() < 1e-12, "case {case}: {a} != {b}"),
@@ -623,11 +764,36 @@ mod tests {
     }
 
     #[test]
+    fn the_radix_sorted_auc_agrees_with_the_comparison_sort() {
+        let mut state = 99u64;
+        let mut next = move || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state >> 33
+        };
+        for case in 0..200 {
+            let n = 1 + (next() % 500) as usize;
+            // Keys of every magnitude a score can have, negative ones included (churn).
+            let units: Vec<(i64, bool)> =
+                (0..n).map(|_| ((next() % 200_000_001) as i64 - 100_000_000, next() % 3 == 0)).collect();
+            let mut packed: Vec<u64> = units.iter().map(|(k, p)| pack(*k, *p)).collect();
+            let expected = brute_force(&units);
+            let got = auc_packed(&mut packed, &mut Vec::new());
+            assert!(
+                match (got, expected) {
+                    (Some(a), Some(b)) => (a - b).abs() < 1e-12,
+                    (a, b) => a == b,
+                },
+                "case {case}"
+            );
+        }
+    }
+
+    #[test]
     fn ties_count_one_half() {
         // One positive tied with three negatives, above a fourth: (1 + 3 * 0.5) / 4.
-        let mut units = [(5, true), (5, false), (5, false), (5, false), (1, false)];
-        assert_eq!(auc(&mut units), Some(2.5 / 4.0));
-        assert_eq!(auc(&mut [(1, false), (2, false)]), None, "no positives");
+        let units = [(5, true), (5, false), (5, false), (5, false), (1, false)];
+        assert_eq!(auc(&units), Some(2.5 / 4.0));
+        assert_eq!(auc(&[(1, false), (2, false)]), None, "no positives");
     }
 
     #[test]

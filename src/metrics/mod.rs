@@ -86,17 +86,25 @@ pub fn usage_windows(calendar: &Calendar, settings: &Settings) -> Vec<Window> {
     unique
 }
 
-/// Computes every metric table; `progress` is told each family as it starts. `scores` caches
-/// health scores by date, so that runs as of several dates over the same inputs (a backfill)
-/// compute each date's scores once.
+/// What the metrics of one date can reuse from those of another over the same inputs: health
+/// scores by date, and the backtest's slices by snapshot date. A backfill computes each once.
+#[derive(Default)]
+pub struct Memo {
+    pub scores: health::Scores,
+    pub slices: backtest::Slices,
+}
+
+/// Computes every metric table; `progress` is told each family as it starts. `memo` holds
+/// what runs as of several dates over the same inputs share.
 pub fn compute(
     tables: &Tables,
     calendar: &Calendar,
     pipeline: &Pipeline,
-    scores: &health::Scores,
+    memo: &Memo,
     progress: &dyn Fn(&str),
 ) -> Result<Computed> {
     let s = &pipeline.settings;
+    let scores = &memo.scores;
     progress("metrics: health scores");
     let minutes = usage::Minutes::new(tables.usage.as_ref(), &usage_windows(calendar, s))?;
     // Every date health is scored at, in one parallel batch: D (the last month-end of
@@ -160,7 +168,7 @@ pub fn compute(
     let retention = retention::advocate_retention(tables, calendar, &csqa)?;
     progress("metrics: backtest of the health score");
     let [backtest_snapshots, backtest_models, backtest_tiers] =
-        backtest::backtest(tables, calendar, s, minutes.as_ref(), scores)?;
+        backtest::backtest(tables, calendar, s, minutes.as_ref(), scores, &memo.slices)?;
 
     let mut out = BTreeMap::from([
         (OutputTable::ContactHealth, contact_health),
