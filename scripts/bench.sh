@@ -91,12 +91,34 @@ for scale in $SCALES; do
     run_case 100 csv "$RUNS"
   fi
 done
+# `advocacy backfill --months 12` at scale 100 (one Parquet file) against one run of the same
+# data: twelve month-ends of every table, reading the inputs once.
+backfill_case() {
+  local data="$BENCH/scale-100-single" runs="$1"
+  [ -f "$data/pipeline.toml" ] || return 0
+  sed 's/^out = .*/out = "out-backfill"/' "$data/pipeline.toml" > "$data/backfill.toml"
+  printf '\n[history]\ndir = "history-backfill"\n' >> "$data/backfill.toml"
+  echo "scale 100 backfill --months 12: $runs runs..." >&2
+  local ours run mem
+  ours=$(median "$BENCH/backfill-100.json" "$runs" "$BIN backfill $data/backfill.toml --months 12 --quiet")
+  run=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['results'][0]['median'])" "$BENCH/advocacy-100-single.json")
+  mem=$(peak "$BIN" backfill "$data/backfill.toml" --months 12 --quiet)
+  python3 - "$ours" "$run" "$mem" >> "$BENCH/backfill.md" <<'PY'
+import sys
+ours, run, mem = float(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
+print(f"\n`advocacy backfill --months 12` at scale 100 (one Parquet file): {ours:.2f} s median, "
+      f"{ours / run:.2f}x one run ({run:.2f} s), peak {int(mem):,} MiB.")
+PY
+}
 if [ "${WITH_1000:-}" = 1 ]; then
   run_case 1000 single 3
 fi
 if [ "${WITH_3000:-}" = 1 ]; then
   run_case 3000 single 1
 fi
+rm -f "$BENCH/backfill.md"
+case " $SCALES " in *" 100 "*) backfill_case "$RUNS" ;; esac
+if [ -f "$BENCH/backfill.md" ]; then cat "$BENCH/backfill.md" >> "$results"; fi
 
 # The machine, then the table, between the markers in BENCHMARKS.md.
 machine=$(python3 - <<'PY'

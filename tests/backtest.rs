@@ -163,8 +163,9 @@ fn on_the_sample_the_score_predicts_advocacy_and_churn_better_than_chance() {
     let auc = |outcome: &str| {
         number_at(models, row(models, ("outcome", outcome), ("model", "score")), "auc").unwrap()
     };
-    // The generator plants the pattern: engaged contacts become advocates, healthy accounts
-    // churn less. README "Does the score predict?" quotes these numbers.
+    // The generator plants the pattern: engaged contacts become advocates, and accounts fade
+    // (usage, NPS) for half a year before they churn. README "Does the score predict?" quotes
+    // these numbers: 0.65 and 0.67, well clear of the coin toss's 0.5.
     assert!(auc("advocacy") > 0.6, "advocacy AUC {}", auc("advocacy"));
-    assert!(auc("churn") > 0.5, "churn AUC {}", auc("churn"));
+    assert!(auc("churn") > 0.6, "churn AUC {}", auc("churn"));
 }

@@ -6,7 +6,8 @@
 //!   more often;
 //! - customers are made by won new-business deals; referred deals win about twice as often
 //!   and close in about half the time, and referred customers churn less;
-//! - churn happens at renewal dates (the renewal is lost), more often for unhealthy accounts;
+//! - churn happens at renewal dates (the renewal is lost), more often for unhealthy accounts,
+//!   and is preceded by half a year of fading usage and lower NPS answers;
 //! - contacts leave their companies; some champions reappear at a new company, which
 //!   sometimes buys, and they refer others from there.
 //!
@@ -553,7 +554,14 @@ fn surveys(world: &mut World, rng: &mut Rng) {
             {
                 let responded_on = sent + rng.range(0, 14) as i32;
                 if responded_on <= snapshot {
-                    let score = rng.normal(6.0 + 4.5 * contact.affinity, 1.4).round().clamp(0.0, 10.0) as i64;
+                    // Customers on their way out say so: within 180 days of the churn date the
+                    // answer is three points lower.
+                    let leaving = world.accounts[contact.account]
+                        .churned_on
+                        .is_some_and(|c| responded_on < c && c <= responded_on + CHURN_LEAD_DAYS);
+                    let drop = if leaving { 3.0 } else { 0.0 };
+                    let score =
+                        rng.normal(6.0 + 4.5 * contact.affinity - drop, 1.4).round().clamp(0.0, 10.0) as i64;
                     world.nps.push(NpsResponse {
                         contact: c,
                         by_email: rng.chance(0.15),
@@ -628,6 +636,10 @@ fn webinars(world: &mut World, rng: &mut Rng) {
     }
 }
 
+/// How long before churning an account shows it (lower usage, lower NPS): the pattern a
+/// health score should catch.
+const CHURN_LEAD_DAYS: i32 = 180;
+
 /// Usage of one contact on one day, if any: `(active_minutes, events)`. Stateless, so usage
 /// can be generated a day at a time in any order.
 pub fn usage_on(
@@ -643,11 +655,17 @@ pub fn usage_on(
     let mut rng = Rng::derive(seed, contact_index as u64, day as u64);
     let weekday = (day + 3).rem_euclid(7); // 1970-01-01 was a Thursday; 0 = Monday
     let busy = if weekday < 5 { 1.15 } else { 0.35 };
-    if !rng.chance((0.35 + 1.1 * contact.affinity) * busy) {
+    // An account on its way out disengages: over the 180 days before the churn date its
+    // people use the product less and less, down to a third.
+    let fade = match account.churned_on {
+        Some(c) if day > c - CHURN_LEAD_DAYS => 0.33 + 0.67 * f64::from(c - day) / f64::from(CHURN_LEAD_DAYS),
+        _ => 1.0,
+    };
+    if !rng.chance((0.35 + 1.1 * contact.affinity) * busy * fade) {
         return None;
     }
     // Half-minute resolution keeps sums exact in binary floating point.
-    let minutes = ((3.0 + 40.0 * contact.affinity * rng.unit()) * 2.0).round() / 2.0;
+    let minutes = ((3.0 + 40.0 * contact.affinity * fade * rng.unit()) * 2.0).round() / 2.0;
     let events = (minutes * (0.5 + rng.unit())).round() as i64;
     Some((minutes, events))
 }

@@ -331,13 +331,7 @@ fn fit(units: &Units, predictor: &[Option<f64>], train_dates: usize, lower: bool
         }
     }
     let positives = all.iter().filter(|p| p.1).count() as i64;
-    Fit {
-        units: all.len() as i64,
-        positives,
-        auc: auc(&all),
-        train: auc(&train),
-        test: auc(&test),
-    }
+    Fit { units: all.len() as i64, positives, auc: auc(&all), train: auc(&train), test: auc(&test) }
 }
 
 /// The configured weights as `[nps, usage, engagement, advocacy]`.
