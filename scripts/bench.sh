@@ -64,6 +64,9 @@ run_case() {
     echo "generating scale $scale ($layout)..." >&2
     "$BIN" generate --out "$data" --scale "$scale" --realistic "${flags[@]}" >&2
   fi
+  # Freshly written files are still being flushed to disk; timing runs during the writeback
+  # measures the disk, not the tool.
+  sync
   echo "scale $scale ($layout): $runs runs each..." >&2
   local ours floor ours_mem floor_mem
   ours=$(median "$BENCH/advocacy-$scale-$layout.json" "$runs" "$BIN run $data/pipeline.toml --out $out --quiet")
