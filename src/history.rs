@@ -154,7 +154,8 @@ impl Store {
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().to_string();
             let path = entry.path();
-            let ours = name.starts_with(".as_of=") && name.contains(".tmp-") && path.is_dir();
+            let left_behind = name.contains(".tmp-") || name.contains(".old-");
+            let ours = name.starts_with(".as_of=") && left_behind && path.is_dir();
             if ours && (path.join(STAGING_MARKER).is_file() || written_by_us(&path)) {
                 fs::remove_dir_all(&path)
                     .map_err(|e| Error::io("remove the stale staging folder", &path, e))?;

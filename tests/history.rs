@@ -495,3 +495,23 @@ fn backfill_needs_a_history_folder() {
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr(&output).contains("history.dir"), "{}", stderr(&output));
 }
+
+#[test]
+fn folders_left_by_killed_runs_are_cleaned_and_foreign_ones_kept() {
+    let pipeline = two_accounts().write("history-stale");
+    let history = history_dir(&pipeline);
+    // A staging folder of a run killed while writing (it carries the marker), and an old
+    // snapshot moved aside by a run killed during the swap (it carries our run.json).
+    let staging = history.join(".as_of=2026-09-30.tmp-999999");
+    std::fs::create_dir_all(&staging).unwrap();
+    std::fs::write(staging.join(".advocacy-staging"), "").unwrap();
+    let aside = history.join(".as_of=2026-08-31.old-999999");
+    std::fs::create_dir_all(&aside).unwrap();
+    std::fs::write(aside.join("run.json"), r#"{"tool": "advocacy"}"#).unwrap();
+    // A dot-folder of someone else's, with a similar name: left alone.
+    let foreign = history.join(".as_of=notes.tmp-1");
+    std::fs::create_dir_all(&foreign).unwrap();
+    run(&pipeline, "2026-10-31");
+    assert!(!staging.exists() && !aside.exists(), "{:?}", names_in(&history));
+    assert!(foreign.is_dir());
+}
