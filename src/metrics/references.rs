@@ -163,6 +163,7 @@ pub fn reference_matches(
     let (d_industry, d_segment, d_region) =
         (text(&deals, "industry")?, text(&deals, "segment")?, text(&deals, "region")?);
     let mut given: HashMap<&str, u32> = HashMap::new();
+    let mut cursors = vec![0usize; groups.len()];
     let mut out = Rows::default();
     for i in 0..deals.height() {
         let deal_account = deal_accounts.get(i).unwrap_or_default();
@@ -170,15 +171,20 @@ pub fn reference_matches(
         // Candidates: each eligible group's best `per_deal` available contacts (the deal's
         // best `per_deal` overall are among them), then ordered exactly.
         let mut candidates: Vec<(u32, &Reference, Vec<&'static str>)> = Vec::new();
-        for (p, members) in &groups {
+        for ((p, members), cursor) in groups.iter().zip(cursors.iter_mut()) {
             let (points, matched) = match_points(&wanted, p);
             if points < s.min_match {
                 continue;
             }
-            let available = members.iter().filter(|r| {
-                r.account_id != deal_account
-                    && given.get(r.contact_id.as_str()).copied().unwrap_or(0) < s.max_deals_per_contact
-            });
+            let capped = |r: &Reference| {
+                given.get(r.contact_id.as_str()).copied().unwrap_or(0) >= s.max_deals_per_contact
+            };
+            // A contact who has had her deals never comes back: the group's head moves past
+            // them for good, so later deals do not scan them again.
+            while *cursor < members.len() && capped(&members[*cursor]) {
+                *cursor += 1;
+            }
+            let available = members[*cursor..].iter().filter(|r| r.account_id != deal_account && !capped(r));
             candidates.extend(available.take(s.per_deal as usize).map(|r| (points, r, matched.clone())));
         }
         candidates.sort_by(|a, b| {

@@ -94,6 +94,10 @@ fn biggest_moves<'a>(people: impl Iterator<Item = &'a Person>, n: usize) -> Vec<
     moved
 }
 
+/// The references report lists the largest deals only; `references.csv` and
+/// `data/reference_matches.csv` have every one (a large company has tens of thousands).
+const REFERENCE_DEALS_SHOWN: usize = 200;
+
 /// The suggested references as a CRM import file: `opportunity_id,contact_id,rank`, one row
 /// per suggestion in deal order (cells that a spreadsheet would run as formulas are quoted).
 fn crm_import(deals: &[data::DealReferences]) -> Vec<u8> {
@@ -302,7 +306,8 @@ pub fn render(
     let references = context! {
         ..common.clone(),
         ..context! {
-            deals => Value::from_serialize(&data.deals),
+            deals => Value::from_serialize(data.deals.iter().take(REFERENCE_DEALS_SHOWN).collect::<Vec<_>>()),
+            matched_deals => data.deals.len(),
             open_deals => data.pipeline.as_ref().map_or(0, |p| p.open_deals),
             references_settings => Value::from_serialize(&pipeline.settings.references),
             fatigue_max_asks => pipeline.settings.health.fatigue_max_asks,
