@@ -84,12 +84,7 @@ impl Store {
         }
         fs::create_dir_all(dir).map_err(|e| Error::io("create the history folder", dir, e))?;
         let lock_path = dir.join(LOCK);
-        let lock = fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(|e| Error::io("create the lock file", &lock_path, e))?;
+        let lock = output::open_lock(&lock_path)?;
         match lock.try_lock() {
             Ok(()) => {}
             Err(fs::TryLockError::WouldBlock) => {
@@ -251,7 +246,8 @@ impl PublishedTables {
                 return Ok(None);
             }
             let file = fs::File::open(&path).map_err(|e| Error::io("read", &path, e))?;
-            ParquetReader::new(file).finish().map(Some).map_err(|e| {
+            // A corrupt file can make the Parquet reader panic; it is an input error all the same.
+            crate::ingest::read::guard(|| ParquetReader::new(file).finish()).map(Some).map_err(|e| {
                 Error::Input(format!("{}: not a readable Parquet snapshot table: {e}", path.display()))
             })
         };

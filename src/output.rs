@@ -113,6 +113,17 @@ pub fn check_target(out: &Path, protected: &[PathBuf]) -> Result<Target> {
     Ok(Target { shown: out.to_path_buf(), real })
 }
 
+/// Opens (creating it if needed) a lock file, without locking it: the caller tries the lock and
+/// decides whether to wait (the history folder) or refuse (the output folder).
+pub(crate) fn open_lock(path: &Path) -> Result<fs::File> {
+    fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(|e| Error::io("create the lock file", path, e))
+}
+
 /// [`check_target`], then the exclusive lock on the output folder, then the removal of
 /// staging folders that runs which died left behind.
 pub fn claim(out: &Path, protected: &[PathBuf]) -> Result<Claim> {
@@ -120,12 +131,7 @@ pub fn claim(out: &Path, protected: &[PathBuf]) -> Result<Claim> {
     let parent = parent_of(&target.real);
     fs::create_dir_all(&parent).map_err(|e| Error::io("create the folder", &parent, e))?;
     let lock_path = parent.join(format!(".{}.lock", name_of(&target.real)));
-    let lock = fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(|e| Error::io("create the lock file", &lock_path, e))?;
+    let lock = open_lock(&lock_path)?;
     match lock.try_lock() {
         Ok(()) => {}
         Err(fs::TryLockError::WouldBlock) => {

@@ -515,3 +515,15 @@ fn folders_left_by_killed_runs_are_cleaned_and_foreign_ones_kept() {
     assert!(!staging.exists() && !aside.exists(), "{:?}", names_in(&history));
     assert!(foreign.is_dir());
 }
+
+#[test]
+fn a_corrupt_snapshot_table_is_an_input_error_naming_it() {
+    let pipeline = two_accounts().write("history-corrupt");
+    run(&pipeline, "2026-09-30");
+    let path = history_dir(&pipeline).join("as_of=2026-09-30/contact_health.parquet");
+    std::fs::write(&path, b"PAR1 not really parquet PAR1").unwrap();
+    let output = cli(&["run", pipeline.to_str().unwrap(), "--as-of", "2026-10-31", "-q"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("contact_health.parquet"), "{}", stderr(&output));
+    assert!(history_dir(&pipeline).join("as_of=2026-09-30").is_dir(), "the snapshot is left alone");
+}

@@ -95,9 +95,16 @@ fn finish() -> Vec<Expr> {
     ]
 }
 
-pub fn asks(tables: &Tables, calendar: &Calendar, s: &HealthSettings) -> PolarsResult<DataFrame> {
-    let mut now = asks_of(tables, calendar, s)?;
-    let year_ago = asks_of(tables, &Calendar::new(calendar.as_of - chrono::Days::new(365)), s)?;
+/// The `asks` table from this run's asks (`asks_t12m` collected, shared with [`by_csm`]).
+pub fn asks(
+    tables: &Tables,
+    calendar: &Calendar,
+    s: &HealthSettings,
+    asks_now: &DataFrame,
+) -> PolarsResult<DataFrame> {
+    let mut now = asks_of(asks_now.clone())?;
+    let year_ago = Calendar::new(calendar.as_of - chrono::Days::new(365));
+    let year_ago = asks_of(asks_t12m(tables, &year_ago, s)?.collect()?)?;
     let key = |df: &DataFrame| -> PolarsResult<Vec<Option<String>>> {
         Ok(df.column("activity_type")?.str()?.iter().map(|v| v.map(str::to_string)).collect())
     };
@@ -114,9 +121,8 @@ pub fn asks(tables: &Tables, calendar: &Calendar, s: &HealthSettings) -> PolarsR
     Ok(now)
 }
 
-/// The spec's columns of `asks` as of `calendar`.
-fn asks_of(tables: &Tables, calendar: &Calendar, s: &HealthSettings) -> PolarsResult<DataFrame> {
-    let asks = asks_t12m(tables, calendar, s)?.collect()?;
+/// The spec's columns of `asks` from the asks of one T12M ([`asks_t12m`]).
+fn asks_of(asks: DataFrame) -> PolarsResult<DataFrame> {
     let all = asks
         .clone()
         .lazy()
@@ -135,7 +141,7 @@ fn asks_of(tables: &Tables, calendar: &Calendar, s: &HealthSettings) -> PolarsRe
 
 /// `asks_t12m` and `acceptance_rate_t12m` per CSM: the asks of contacts whose account's
 /// current `csm_id` is the CSM, whatever the account's status on D.
-pub fn by_csm(tables: &Tables, calendar: &Calendar, s: &HealthSettings) -> PolarsResult<LazyFrame> {
+pub fn by_csm(tables: &Tables, asks_now: &DataFrame) -> LazyFrame {
     let owners = tables.contacts.clone().lazy().select([col("contact_id"), col("account_id")]).join(
         tables.accounts.clone().lazy().select([col("account_id"), col("csm_id")]),
         [col("account_id")],
@@ -143,12 +149,14 @@ pub fn by_csm(tables: &Tables, calendar: &Calendar, s: &HealthSettings) -> Polar
         JoinArgs::new(JoinType::Inner),
     );
     let count = |flag: &str| col(flag).cast(DataType::Int64).sum();
-    Ok(asks_t12m(tables, calendar, s)?
+    asks_now
+        .clone()
+        .lazy()
         .join(owners, [col("contact_id")], [col("contact_id")], JoinArgs::new(JoinType::Inner))
         .filter(col("csm_id").is_not_null())
         .group_by([col("csm_id")])
         .agg([
             len().cast(DataType::Int64).alias("asks_t12m"),
             ratio(count("completed"), count("completed") + count("declined")).alias("acceptance_rate_t12m"),
-        ]))
+        ])
 }

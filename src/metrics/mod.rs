@@ -129,13 +129,15 @@ pub fn compute(
         (OutputTable::InfluencedPipeline, influence::influenced_pipeline(&influence, calendar)?),
     ];
     progress("metrics: CSM scorecard");
+    // The asks of T12M, read by the scorecard and by the asks table.
+    let ask_rows = asks::asks_t12m(tables, calendar, &s.health)?.collect()?;
     let scorecard = scorecard::csm_scorecard(
         tables,
         calendar,
         &csqa,
         &contact_health,
         &influenced_by_csm,
-        asks::by_csm(tables, calendar, &s.health)?,
+        asks::by_csm(tables, &ask_rows),
         s.csqa.min_accounts_for_rank,
     )?;
     progress("metrics: referrals");
@@ -162,7 +164,7 @@ pub fn compute(
     let health_monthly = monthly::health_monthly(tables, calendar, s, minutes.as_ref(), scores, &csqa)?;
     let coverage = coverage::account_coverage(tables, calendar, &s.coverage, &contact_health, &csqa)?;
     progress("metrics: asks, references and retention");
-    let asks = asks::asks(tables, calendar, &s.health)?;
+    let asks = asks::asks(tables, calendar, &s.health, &ask_rows)?;
     let references =
         references::reference_matches(tables, calendar, &s.references, &influence, &contact_health)?;
     let retention = retention::advocate_retention(tables, calendar, &csqa)?;
