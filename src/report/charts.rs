@@ -594,6 +594,38 @@ fn trend_span(trends: &[Trend]) -> String {
     format!("from {} to {}", month_label(&first.month, false), month_label(&last.month, false))
 }
 
+/// A trend chart's plot on `area`: one slot per month (labelled by [`trend_label`]), values
+/// from 0 to `top` written by `y_format`, the house grid drawn.
+fn trend_axes<'a, 'b>(
+    area: &'a DrawingArea<SVGBackend<'b>, plotters::coord::Shift>,
+    labels: &[String],
+    top: f64,
+    y_area: u32,
+    y_format: &dyn Fn(f64) -> String,
+) -> Result<
+    ChartContext<
+        'a,
+        SVGBackend<'b>,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+    Box<dyn std::error::Error>,
+> {
+    let n = labels.len() as f64;
+    let mut chart = ChartBuilder::on(area)
+        .margin(12)
+        .x_label_area_size(28)
+        .y_label_area_size(y_area)
+        .build_cartesian_2d(-0.5..n - 0.5, 0.0..top)?;
+    house_grid(&mut chart.configure_mesh(), Values::Up)
+        .x_labels(labels.len())
+        .x_label_formatter(&|x| trend_label(labels, *x))
+        .y_labels(6)
+        .y_label_formatter(&|y| y_format(*y))
+        .label_style(font(13))
+        .draw()?;
+    Ok(chart)
+}
+
 /// A line over the months where `value` is known, with a dot on each.
 fn trend_line(
     id: &str,
@@ -607,20 +639,7 @@ fn trend_line(
     let labels: Vec<String> = trends.iter().map(|t| month_label(&t.month, false)).collect();
     render(id, title, alt, (HALF_WIDTH, HEIGHT), |root| {
         // One series, named by the figure's caption: no legend.
-        let plot = root.clone();
-        let n = trends.len() as f64;
-        let mut chart = ChartBuilder::on(&plot)
-            .margin(12)
-            .x_label_area_size(28)
-            .y_label_area_size(56)
-            .build_cartesian_2d(-0.5..n - 0.5, 0.0..top)?;
-        house_grid(&mut chart.configure_mesh(), Values::Up)
-            .x_labels(trends.len())
-            .x_label_formatter(&|x| trend_label(&labels, *x))
-            .y_labels(6)
-            .y_label_formatter(&|y| y_format(*y))
-            .label_style(font(13))
-            .draw()?;
+        let mut chart = trend_axes(root, &labels, top, 56, y_format)?;
         // One line per run of known months: a month history lacks breaks the line.
         let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
         for (i, t) in trends.iter().enumerate() {
@@ -708,19 +727,7 @@ pub fn trend_tiers(trends: &[Trend]) -> Option<Chart> {
         let legend: Vec<(&str, Key)> =
             names.iter().zip(TIER_COLORS).map(|(name, color)| (name.as_str(), Key::Box(color))).collect();
         let plot = with_legend(root, &legend)?;
-        let n = trends.len() as f64;
-        let mut chart = ChartBuilder::on(&plot)
-            .margin(12)
-            .x_label_area_size(28)
-            .y_label_area_size(56)
-            .build_cartesian_2d(-0.5..n - 0.5, 0.0..top)?;
-        house_grid(&mut chart.configure_mesh(), Values::Up)
-            .x_labels(trends.len())
-            .x_label_formatter(&|x| trend_label(&labels, *x))
-            .y_labels(6)
-            .y_label_formatter(&|y| number(Some(*y), 0))
-            .label_style(font(13))
-            .draw()?;
+        let mut chart = trend_axes(&plot, &labels, top, 56, &|y| number(Some(y), 0))?;
         let mut bars = Vec::new();
         for (i, t) in trends.iter().enumerate() {
             let Some(tiers) = t.tiers else { continue };
@@ -772,19 +779,7 @@ pub fn trend_revenue(trends: &[Trend], currency: &str) -> Option<Chart> {
                 root,
                 &[("Influenced", Key::Box(BLUE)), ("of which referral-sourced", Key::Box(GREEN))],
             )?;
-            let n = trends.len() as f64;
-            let mut chart = ChartBuilder::on(&plot)
-                .margin(12)
-                .x_label_area_size(28)
-                .y_label_area_size(64)
-                .build_cartesian_2d(-0.5..n - 0.5, 0.0..top)?;
-            house_grid(&mut chart.configure_mesh(), Values::Up)
-                .x_labels(trends.len())
-                .x_label_formatter(&|x| trend_label(&labels, *x))
-                .y_labels(6)
-                .y_label_formatter(&|y| money_short(Some(*y), &currency))
-                .label_style(font(13))
-                .draw()?;
+            let mut chart = trend_axes(&plot, &labels, top, 64, &|y| money_short(Some(y), &currency))?;
             let mut bars = Vec::new();
             for (i, t) in trends.iter().enumerate() {
                 let x = i as f64;
