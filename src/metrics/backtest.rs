@@ -63,7 +63,6 @@ pub fn auc(units: &[(i64, bool)]) -> Option<f64> {
 }
 
 /// One scored contact at one snapshot date: its four components and its score.
-#[derive(Clone)]
 struct Contact {
     components: [Option<f64>; 4],
     score: Option<f64>,
@@ -91,11 +90,22 @@ impl Units {
     }
 }
 
-/// Every scored contact, and the units of each outcome.
+/// Every scored contact, and the units of each outcome. The contacts stay in their dates'
+/// slices (shared with the cache, not copied); a unit's members are numbered across them.
 struct Panel {
     dates: Vec<NaiveDate>,
-    contacts: Vec<Contact>,
+    slices: Vec<std::sync::Arc<Slice>>,
+    /// The number of the first contact of each slice.
+    offsets: Vec<usize>,
     outcomes: [Units; 3],
+}
+
+impl Panel {
+    /// Contact `i`, numbered across the slices.
+    fn contact(&self, i: usize) -> &Contact {
+        let k = self.offsets.partition_point(|&start| start <= i) - 1;
+        &self.slices[k].contacts[i - self.offsets[k]]
+    }
 }
 
 /// One snapshot date's contacts and units. What happens in `(t, t + H]` is known as of any
@@ -219,13 +229,12 @@ fn panel(
         }
     }
 
-    let mut contacts = Vec::new();
+    let (mut slices, mut offsets, mut offset) = (Vec::new(), Vec::new(), 0);
     let mut outcomes: [Units; 3] = std::array::from_fn(|_| Units::new());
     for (k, date) in dates.iter().enumerate() {
         let slice = cached(date)
             .ok_or_else(|| polars_err!(ComputeError: "the backtest slice of {date} is missing"))?;
-        let offset = contacts.len();
-        contacts.extend(slice.contacts.iter().cloned());
+        offsets.push(offset);
         for (units, part) in outcomes.iter_mut().zip(&slice.outcomes) {
             for (positive, members) in part {
                 units.unit.push((k, *positive));
@@ -233,8 +242,10 @@ fn panel(
                 units.ends.push(units.members.len());
             }
         }
+        offset += slice.contacts.len();
+        slices.push(slice);
     }
-    Ok(Panel { dates, contacts, outcomes })
+    Ok(Panel { dates, slices, offsets, outcomes })
 }
 
 /// What a model predicts for one unit: the mean of its members' non-null values (a contact's
@@ -387,7 +398,7 @@ fn flatten(panel: &Panel, units: &Units, train_dates: usize) -> Flat {
     let mut flat = Flat { components: Vec::new(), units: Vec::new(), masks: Vec::new() };
     for ((date, positive), members) in units.unit.iter().zip(units.each()) {
         let scored: Vec<&Contact> =
-            members.iter().map(|m| &panel.contacts[*m]).filter(|c| c.score.is_some()).collect();
+            members.iter().map(|m| panel.contact(*m)).filter(|c| c.score.is_some()).collect();
         if scored.is_empty() {
             continue;
         }
@@ -490,8 +501,8 @@ fn best_weights(
         .each()
         .map(|members| {
             let scored: Vec<usize> =
-                members.iter().copied().filter(|m| panel.contacts[*m].score.is_some()).collect();
-            unit_value(&scored, |m| rescore(&panel.contacts[m].components, &weights))
+                members.iter().copied().filter(|m| panel.contact(*m).score.is_some()).collect();
+            unit_value(&scored, |m| rescore(&panel.contact(m).components, &weights))
         })
         .collect();
     Some((weights, predictor))
@@ -534,7 +545,7 @@ pub fn backtest(
         let units = &panel.outcomes[o];
         let lower = *outcome == "churn";
         let score: Vec<Option<f64>> =
-            units.each().map(|m| unit_value(m, |i| panel.contacts[i].score)).collect();
+            units.each().map(|m| unit_value(m, |i| panel.contact(i).score)).collect();
 
         for (k, date) in panel.dates.iter().enumerate() {
             let mut pairs: Vec<(i64, bool)> = Vec::new();
@@ -558,7 +569,7 @@ pub fn backtest(
         models.push(outcome, "score", &score_fit, scaled);
         for (c, component) in COMPONENTS.iter().enumerate() {
             let values: Vec<Option<f64>> =
-                units.each().map(|m| unit_value(m, |i| panel.contacts[i].components[c])).collect();
+                units.each().map(|m| unit_value(m, |i| panel.contact(i).components[c])).collect();
             let alone: [f64; 4] = std::array::from_fn(|i| if i == c { 1.0 } else { 0.0 });
             models.push(outcome, component.as_str(), &fit(units, &values, train_dates, lower), alone);
         }
